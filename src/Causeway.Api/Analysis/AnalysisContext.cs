@@ -1,0 +1,207 @@
+using Causeway.Api.Diagnostics;
+using Causeway.Api.Loading;
+using Causeway.Api.Model.Common;
+using Causeway.Api.Model.Kubernetes;
+using Causeway.Api.Model.Networking;
+using Causeway.Api.Validation;
+
+namespace Causeway.Api.Analysis;
+
+/// <summary>
+/// The resources under analysis, indexed once (services by host, gateways by name, workloads by namespace) so each
+/// analyzer is a few lookups, and the sink the analyzers report to.
+/// </summary>
+internal sealed class AnalysisContext
+{
+    private readonly Dictionary<string, List<ServiceRecord>> servicesByHost = new(StringComparer.OrdinalIgnoreCase);
+    private readonly Dictionary<(string Ns, string Name), LoadedResource> gateways = [];
+
+    public AnalysisContext(IReadOnlyList<LoadedResource> resources, AnalysisOptions options)
+    {
+        Resources = resources;
+        Options = options;
+        foreach (var r in resources)
+        {
+            switch (r.Resource)
+            {
+                case Service svc:
+                    AddService(r, svc);
+                    break;
+                case ServiceEntry se:
+                    AddServiceEntry(r, se);
+                    break;
+                case Gateway:
+                    gateways[(NamespaceOf(r), r.Resource.Name)] = r;
+                    break;
+            }
+        }
+
+        Workloads = BuildWorkloads(resources);
+    }
+
+    public IReadOnlyList<LoadedResource> Resources { get; }
+
+    public AnalysisOptions Options { get; }
+
+    public List<Diagnostic> Diagnostics { get; } = [];
+
+    public IEnumerable<ServiceRecord> Services => servicesByHost.Values.SelectMany(s => s);
+
+    /// <summary>Pods and WorkloadEntries with their namespace and labels (what selectors select).</summary>
+    public IReadOnlyList<WorkloadRecord> Workloads { get; }
+
+    public IEnumerable<(LoadedResource Source, T Resource)> OfKind<T>()
+        where T : Resource
+    {
+        foreach (var r in Resources)
+        {
+            if (r.Resource is T t)
+            {
+                yield return (r, t);
+            }
+        }
+    }
+
+    public string NamespaceOf(LoadedResource r) => NamespaceOf(r.Resource);
+
+    public string NamespaceOf(Resource r) => string.IsNullOrEmpty(r.Metadata.Namespace) ? Options.DefaultNamespace : r.Metadata.Namespace;
+
+    /// <summary>Istio's short-name rule: a host without dots is <c>name.namespace.svc.cluster.local</c>.</summary>
+    public string Fqdn(string host, string ns) =>
+        host == "*" || host.Contains('.', StringComparison.Ordinal) ? host : $"{host}.{ns}.svc.{Options.ClusterDomain}";
+
+    public IReadOnlyList<ServiceRecord> ServicesFor(string fqdn) => servicesByHost.GetValueOrDefault(fqdn) ?? (IReadOnlyList<ServiceRecord>)[];
+
+    /// <summary>Services visible from <paramref name="ns"/> whose host matches <paramref name="fqdn"/> (wildcards either side).</summary>
+    public IEnumerable<ServiceRecord> MatchingServices(string fqdn, string ns)
+    {
+        if (!fqdn.Contains('*', StringComparison.Ordinal))
+        {
+            foreach (var s in ServicesFor(fqdn))
+            {
+                if (s.VisibleTo(ns))
+                {
+                    yield return s;
+                }
+            }
+
+            foreach (var (host, list) in servicesByHost)
+            {
+                if (host.StartsWith('*') && HostMatching.IsSubsetOf(fqdn, host))
+                {
+                    foreach (var s in list.Where(s => s.VisibleTo(ns)))
+                    {
+                        yield return s;
+                    }
+                }
+            }
+
+            yield break;
+        }
+
+        foreach (var s in Services)
+        {
+            if (s.VisibleTo(ns) && HostMatching.Overlap(s.Host, fqdn))
+            {
+                yield return s;
+            }
+        }
+    }
+
+    public LoadedResource? FindGateway(string ns, string name) => gateways.GetValueOrDefault((ns, name));
+
+    /// <summary>Splits a gateway reference (<c>ns/name</c> or <c>name</c>, relative to the referencing namespace).</summary>
+    public static (string Ns, string Name) GatewayRef(string reference, string ns)
+    {
+        var slash = reference.IndexOf('/', StringComparison.Ordinal);
+        if (slash >= 0)
+        {
+            return (reference[..slash], reference[(slash + 1)..]);
+        }
+
+        // "name.namespace" is an older form Istio still resolves.
+        var dot = reference.IndexOf('.', StringComparison.Ordinal);
+        return dot > 0 && !reference[(dot + 1)..].Contains('.', StringComparison.Ordinal)
+            ? (reference[(dot + 1)..], reference[..dot])
+            : (ns, reference);
+    }
+
+    public IEnumerable<WorkloadRecord> WorkloadsIn(string ns) => Workloads.Where(w => w.Namespace == ns);
+
+    public static bool Selects(IReadOnlyDictionary<string, string>? selector, IReadOnlyDictionary<string, string> labels)
+    {
+        if (selector is null)
+        {
+            return true;
+        }
+
+        foreach (var (k, v) in selector)
+        {
+            if (!labels.TryGetValue(k, out var actual) || actual != v)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    public void Report(MessageType type, LoadedResource resource, string message, FieldPath? path = null, string? hint = null) =>
+        Diagnostics.Add(new Diagnostic(type, type.DefaultSeverity, message, resource.Ref, resource.Locate(path ?? FieldPath.Root), path is null || path.IsRoot ? null : path.ToString(), hint));
+
+    private void AddService(LoadedResource r, Service svc)
+    {
+        var ns = NamespaceOf(r);
+        var ports = (svc.Spec.Ports ?? []).Where(p => p.Port is > 0)
+            .Select(p => new ServicePortRecord((uint)p.Port!.Value, p.Name, p.AppProtocol?.ToUpperInvariant() ?? Protocols.FromPortName(p.Name)))
+            .ToList();
+        var exportTo = svc.Annotations.TryGetValue("networking.istio.io/exportTo", out var e)
+            ? e.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
+            : [];
+        Add(new ServiceRecord(Fqdn(svc.Name, ns), ns, ports, exportTo, svc.Spec.Selector, r));
+    }
+
+    private void AddServiceEntry(LoadedResource r, ServiceEntry se)
+    {
+        var ns = NamespaceOf(r);
+        var ports = (se.Spec.Ports ?? []).Where(p => p.Number is > 0)
+            .Select(p => new ServicePortRecord(p.Number!.Value, p.Name, p.Protocol?.ToUpperInvariant()))
+            .ToList();
+        foreach (var host in se.Spec.Hosts ?? [])
+        {
+            Add(new ServiceRecord(Fqdn(host, ns), ns, ports, se.Spec.ExportTo ?? [], se.Spec.WorkloadSelector?.Labels, r));
+        }
+    }
+
+    private void Add(ServiceRecord record)
+    {
+        if (!servicesByHost.TryGetValue(record.Host, out var list))
+        {
+            servicesByHost[record.Host] = list = [];
+        }
+
+        list.Add(record);
+    }
+
+    private List<WorkloadRecord> BuildWorkloads(IReadOnlyList<LoadedResource> resources)
+    {
+        var list = new List<WorkloadRecord>();
+        foreach (var r in resources)
+        {
+            switch (r.Resource)
+            {
+                case Pod pod:
+                    list.Add(new WorkloadRecord(NamespaceOf(r), pod.Labels, r));
+                    break;
+                case WorkloadEntry we:
+                    list.Add(new WorkloadRecord(NamespaceOf(r), (IReadOnlyDictionary<string, string>?)we.Spec.Labels ?? Resource.EmptyLabels, r));
+                    break;
+            }
+        }
+
+        return list;
+    }
+}
+
+/// <summary>A workload instance (Pod or WorkloadEntry) as selectors see it.</summary>
+internal sealed record WorkloadRecord(string Namespace, IReadOnlyDictionary<string, string> Labels, LoadedResource Source);

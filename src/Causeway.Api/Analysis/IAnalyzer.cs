@@ -1,0 +1,10 @@
+namespace Causeway.Api.Analysis;
+
+/// <summary>One cross-resource check. Analyzers read the indexed resources and report through the context.</summary>
+internal interface IAnalyzer
+{
+    /// <summary>Istio's name for the analyzer this one mirrors (e.g. <c>virtualservice.GatewayAnalyzer</c>), for tests and docs.</summary>
+    string Name { get; }
+
+    void Analyze(AnalysisContext ctx);
+}

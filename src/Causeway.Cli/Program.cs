@@ -1,0 +1,18 @@
+using System.CommandLine;
+using Causeway.Cli.Commands;
+
+namespace Causeway.Cli;
+
+/// <summary>The <c>causeway</c> command: one program for every role (validation today; proxy and control plane next).</summary>
+internal static class Program
+{
+    public static int Main(string[] args)
+    {
+        var root = new RootCommand("Causeway: a service mesh that speaks Istio's API.")
+        {
+            CheckCommands.Validate(),
+            CheckCommands.Analyze(),
+        };
+        return root.Parse(args).Invoke();
+    }
+}
