@@ -68,7 +68,67 @@ internal sealed class AnalysisContext
 
     /// <summary>Istio's short-name rule: a host without dots is <c>name.namespace.svc.cluster.local</c>.</summary>
     public string Fqdn(string host, string ns) =>
-        host == "*" || host.Contains('.', StringComparison.Ordinal) ? host : $"{host}.{ns}.svc.{Options.ClusterDomain}";
+        host.StartsWith('*') || host.Contains('.', StringComparison.Ordinal) ? host : $"{host}.{ns}.svc.{Options.ClusterDomain}";
+
+    /// <summary>
+    /// The (namespace, name) a host names when it is a Kubernetes service host (<c>name.ns.svc.cluster.local</c>),
+    /// otherwise (<paramref name="ns"/>, host): how Istio's analyzers key DestinationRules and subsets.
+    /// </summary>
+    public (string Ns, string Name) ResourceNameOf(string host, string ns)
+    {
+        var suffix = ".svc." + Options.ClusterDomain;
+        if (host.EndsWith(suffix, StringComparison.OrdinalIgnoreCase))
+        {
+            var parts = host[..^suffix.Length].Split('.');
+            if (parts.Length == 2)
+            {
+                return (parts[1], parts[0]);
+            }
+        }
+
+        return (ns, host);
+    }
+
+    /// <summary>
+    /// Istio's destination lookup (analyzers/util GetDestinationHost): a service exported to all namespaces, else one
+    /// exported to each namespace the referring resource is exported to (its own when exportTo is empty), else a
+    /// wildcard ServiceEntry host visible to the referring namespace whose suffix matches.
+    /// </summary>
+    public ServiceRecord? FindDestination(string sourceNs, IReadOnlyList<string>? exportTo, string host)
+    {
+        var fqdn = Fqdn(host, sourceNs);
+        var candidates = ServicesFor(fqdn);
+        foreach (var c in candidates)
+        {
+            if (c.ExportsToAll)
+            {
+                return c;
+            }
+        }
+
+        var scopes = exportTo is null or { Count: 0 } ? [sourceNs] : exportTo.Select(e => e == "." ? sourceNs : e).ToList();
+        foreach (var scope in scopes)
+        {
+            foreach (var c in candidates)
+            {
+                if (c.ExportedTo(scope))
+                {
+                    return c;
+                }
+            }
+        }
+
+        var bare = fqdn.TrimStart('*');
+        foreach (var s in Services)
+        {
+            if (s.Host.StartsWith('*') && (s.ExportsToAll || s.ExportedTo(sourceNs)) && bare.EndsWith(s.Host.TrimStart('*'), StringComparison.OrdinalIgnoreCase))
+            {
+                return s;
+            }
+        }
+
+        return null;
+    }
 
     public IReadOnlyList<ServiceRecord> ServicesFor(string fqdn) => servicesByHost.GetValueOrDefault(fqdn) ?? (IReadOnlyList<ServiceRecord>)[];
 

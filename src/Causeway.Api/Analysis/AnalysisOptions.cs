@@ -14,4 +14,7 @@ public sealed class AnalysisOptions
 
     /// <summary>Mesh DNS proxying with auto-allocation gives ServiceEntries addresses, so IST0134 does not apply.</summary>
     public bool DnsAutoAllocate { get; init; }
+
+    /// <summary>The clock certificate expiry is judged against (injected for tests).</summary>
+    public TimeProvider Clock { get; init; } = TimeProvider.System;
 }

@@ -6,5 +6,8 @@ internal interface IAnalyzer
     /// <summary>Istio's name for the analyzer this one mirrors (e.g. <c>virtualservice.GatewayAnalyzer</c>), for tests and docs.</summary>
     string Name { get; }
 
+    /// <summary>The message types this analyzer can report.</summary>
+    IReadOnlyList<Diagnostics.MessageType> Reports { get; }
+
     void Analyze(AnalysisContext ctx);
 }

@@ -8,6 +8,28 @@ public static class MeshAnalyzer
 {
     internal static readonly IAnalyzer[] All =
     [
+        new VirtualServiceDestinationHostAnalyzer(),
+        new VirtualServiceDestinationRuleAnalyzer(),
+        new VirtualServiceGatewayAnalyzer(),
+        new ConflictingMeshGatewayHostsAnalyzer(),
+        new GatewayPortAnalyzer(),
+        new ConflictingGatewayAnalyzer(),
+        new GatewayCertificateAnalyzer(),
+        new DestinationRuleCaCertificateAnalyzer(),
+        new DestinationRulePodSelectionAnalyzer(),
+        new ServiceEntryAddressesAnalyzer(),
+        new ServiceEntryProtocolConflictAnalyzer(),
+        new ServicePortNameAnalyzer(),
+        new SidecarSelectorAnalyzer(),
+        new TelemetrySelectorAnalyzer(),
+        new TelemetryDefaultSelectorAnalyzer(),
+        new TelemetryProviderAnalyzer(),
+        new ApplicationUidAnalyzer(),
+        new DeploymentServiceAssociationAnalyzer(),
+        new ConditionAnalyzer(),
+        new JwtClaimRouteAnalyzer(),
+        new GatewaySecretAnalyzer(),
+        new AuthorizationPolicyAnalyzer(),
     ];
 
     public static IReadOnlyList<string> AnalyzerNames => All.Select(a => a.Name).ToList();

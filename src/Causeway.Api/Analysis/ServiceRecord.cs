@@ -13,6 +13,11 @@ internal sealed record ServiceRecord(
 {
     /// <summary>Whether a resource in <paramref name="ns"/> can see this service (exportTo: empty or * = all, . = own).</summary>
     public bool VisibleTo(string ns) => Visibility.IsVisible(ExportTo, Namespace, ns);
+
+    public bool ExportsToAll => ExportTo.Count == 0 || ExportTo.Contains("*");
+
+    /// <summary>Exported to exactly this namespace (by name, or by "." when it is the service's own).</summary>
+    public bool ExportedTo(string ns) => ExportTo.Contains(ns) || (ns == Namespace && ExportTo.Contains("."));
 }
 
 internal sealed record ServicePortRecord(uint Number, string? Name, string? Protocol);

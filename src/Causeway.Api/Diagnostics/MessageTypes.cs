@@ -47,6 +47,7 @@ public static class MessageTypes
     public static readonly MessageType MultipleTelemetriesWithoutWorkloadSelectors = new("IST0160", "MultipleTelemetriesWithoutWorkloadSelectors", Severity.Error);
     public static readonly MessageType InvalidGatewayCredential = new("IST0161", "InvalidGatewayCredential", Severity.Error);
     public static readonly MessageType GatewayPortNotDefinedOnService = new("IST0162", "GatewayPortNotDefinedOnService", Severity.Warning);
+    public static readonly MessageType IneffectivePolicy = new("IST0167", "IneffectivePolicy", Severity.Warning);
     public static readonly MessageType ReferencedInternalGateway = new("IST0165", "ReferencedInternalGateway", Severity.Warning);
     public static readonly MessageType NegativeConditionStatus = new("IST0171", "NegativeConditionStatus", Severity.Warning);
     public static readonly MessageType DestinationRuleSubsetNotSelectPods = new("IST0173", "DestinationRuleSubsetNotSelectPods", Severity.Error);

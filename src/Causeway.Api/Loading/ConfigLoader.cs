@@ -163,22 +163,21 @@ public static class ConfigLoader
             result.Diagnostics.Add(new Diagnostic(issue.Type, issue.Severity, issue.Message, resourceRef, new SourceLocation(file, issue.Line, issue.Column), issue.Path.ToString(), issue.Hint));
         }
 
-        if (failed)
-        {
-            return;
-        }
-
         try
         {
             if (JsonSerializer.Deserialize(buffer.WrittenSpan, info.TypeInfo) is Resource resource)
             {
-                result.Resources.Add(new LoadedResource(resource, file, map));
+                (failed ? result.Partial : result.Resources).Add(new LoadedResource(resource, file, map));
             }
         }
-        catch (JsonException ex)
+        catch (JsonException ex) when (!failed)
         {
             // The walker checks what the binder needs, so this is a bug in one of them; report it as a resource error.
             Reject(result, file, map, resourceRef, "could not bind the resource: " + ex.Message, FieldPath.Root);
+        }
+        catch (JsonException)
+        {
+            // Already reported by the walker; the resource cannot even be partially bound.
         }
     }
 

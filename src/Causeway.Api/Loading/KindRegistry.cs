@@ -51,6 +51,7 @@ internal static class KindRegistry
             new("", "ServiceAccount", CoreVersions, c.ServiceAccount, false),
             new("", "Namespace", CoreVersions, c.Namespace, false),
             new("", "Secret", CoreVersions, c.Secret, false),
+            new("", "Node", CoreVersions, c.Node, false),
         ];
         return kinds.ToDictionary(k => (k.Group, k.Kind));
     }

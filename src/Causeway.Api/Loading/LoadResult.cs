@@ -7,11 +7,18 @@ public sealed class LoadResult
 {
     public List<LoadedResource> Resources { get; } = [];
 
+    /// <summary>
+    /// Resources that had schema errors (reported in <see cref="Diagnostics"/>) but could still be bound without the
+    /// offending fields. Never used to configure a proxy; analysis reads them, as istioctl analyze does.
+    /// </summary>
+    public List<LoadedResource> Partial { get; } = [];
+
     public List<Diagnostic> Diagnostics { get; } = [];
 
     public void Add(LoadResult other)
     {
         Resources.AddRange(other.Resources);
+        Partial.AddRange(other.Partial);
         Diagnostics.AddRange(other.Diagnostics);
     }
 }

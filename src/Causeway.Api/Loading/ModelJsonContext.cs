@@ -35,4 +35,9 @@ namespace Causeway.Api.Loading;
 [JsonSerializable(typeof(ServiceAccount))]
 [JsonSerializable(typeof(Namespace))]
 [JsonSerializable(typeof(Secret))]
+[JsonSerializable(typeof(Node))]
+[JsonSerializable(typeof(HttpMatchRequest))]
+[JsonSerializable(typeof(L4MatchAttributes))]
+[JsonSerializable(typeof(TlsMatchAttributes))]
+[JsonSerializable(typeof(string))]
 internal sealed partial class ModelJsonContext : JsonSerializerContext;

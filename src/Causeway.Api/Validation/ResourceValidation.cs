@@ -57,7 +57,13 @@ public static class ResourceValidation
             }
         }
 
-        return new CheckResult(loaded.Resources, valid, diagnostics);
+        foreach (var r in loaded.Partial)
+        {
+            // Validation still runs so every mistake is reported at once; these never count as valid.
+            diagnostics.AddRange(Validate(r));
+        }
+
+        return new CheckResult([.. loaded.Resources, .. loaded.Partial], valid, diagnostics);
     }
 }
 

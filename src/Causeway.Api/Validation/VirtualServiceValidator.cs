@@ -92,6 +92,7 @@ internal sealed class VirtualServiceValidator : ResourceValidator<VirtualService
         }
 
         ctx.ExportTo(p.Field("exportTo"), spec.ExportTo);
+        RuleReachability.Check(spec, ctx);
     }
 
     internal static void ValidateGateways(ValidationContext ctx, FieldPath path, List<string>? gateways)
