@@ -251,10 +251,15 @@ internal sealed class AnalysisContext
             switch (r.Resource)
             {
                 case Pod pod:
-                    list.Add(new WorkloadRecord(NamespaceOf(r), pod.Labels, r));
+                    list.Add(new WorkloadRecord(NamespaceOf(r), pod.Labels, pod.Annotations, pod.Spec.NodeName, r));
+                    break;
+                case Deployment { Spec.Template: { } template }:
+                    // Analysing files, the pods do not exist yet: a Deployment's template stands for them.
+                    list.Add(new WorkloadRecord(NamespaceOf(r), (IReadOnlyDictionary<string, string>?)template.Metadata?.Labels ?? Resource.EmptyLabels,
+                        (IReadOnlyDictionary<string, string>?)template.Metadata?.Annotations ?? Resource.EmptyLabels, template.Spec?.NodeName, r));
                     break;
                 case WorkloadEntry we:
-                    list.Add(new WorkloadRecord(NamespaceOf(r), (IReadOnlyDictionary<string, string>?)we.Spec.Labels ?? Resource.EmptyLabels, r));
+                    list.Add(new WorkloadRecord(NamespaceOf(r), (IReadOnlyDictionary<string, string>?)we.Spec.Labels ?? Resource.EmptyLabels, we.Annotations, null, r));
                     break;
             }
         }
@@ -263,5 +268,13 @@ internal sealed class AnalysisContext
     }
 }
 
-/// <summary>A workload instance (Pod or WorkloadEntry) as selectors see it.</summary>
-internal sealed record WorkloadRecord(string Namespace, IReadOnlyDictionary<string, string> Labels, LoadedResource Source);
+/// <summary>
+/// A workload instance as selectors see it: a Pod, the pod template of a Deployment (when analysing files the pods
+/// do not exist yet), or a WorkloadEntry.
+/// </summary>
+internal sealed record WorkloadRecord(
+    string Namespace,
+    IReadOnlyDictionary<string, string> Labels,
+    IReadOnlyDictionary<string, string> Annotations,
+    string? NodeName,
+    LoadedResource Source);

@@ -18,7 +18,7 @@ internal sealed class AuthorizationPolicyAnalyzer : IAnalyzer
     public void Analyze(AnalysisContext ctx)
     {
         var namespaces = ctx.OfKind<Namespace>().Select(n => n.Resource.Name).ToHashSet(StringComparer.Ordinal);
-        var pods = ctx.OfKind<Pod>().Select(p => (Ns: ctx.NamespaceOf(p.Source), p.Resource.Labels)).ToList();
+        var pods = ctx.Workloads;
         foreach (var (source, ap) in ctx.OfKind<AuthorizationPolicy>())
         {
             var ns = ctx.NamespaceOf(source);
@@ -27,7 +27,7 @@ internal sealed class AuthorizationPolicyAnalyzer : IAnalyzer
             var targeted = ap.Spec.TargetRef is not null || ap.Spec.TargetRefs is { Count: > 0 };
             if (!targeted && !(root && selector is null or { Count: 0 }))
             {
-                var matches = pods.Any(p => (root || p.Ns == ns) && Selectors.Matches(selector, p.Labels));
+                var matches = pods.Any(p => (root || p.Namespace == ns) && Selectors.Matches(selector, p.Labels));
                 if (!matches)
                 {
                     ctx.Report(MessageTypes.NoMatchingWorkloadsFound, source,

@@ -40,8 +40,8 @@ internal sealed class DestinationRulePodSelectionAnalyzer : IAnalyzer
                 continue;
             }
 
-            var podLabels = Selectors.Pods(ctx, service.Selector, service.Namespace)
-                .Select(p => WithNodeLabels(p.Pod, nodes)).ToList();
+            var podLabels = Selectors.Workloads(ctx, service.Selector, service.Namespace)
+                .Select(w => WithNodeLabels(w, nodes)).ToList();
             var subsets = dr.Spec.Subsets ?? [];
             for (var i = 0; i < subsets.Count; i++)
             {
@@ -61,10 +61,10 @@ internal sealed class DestinationRulePodSelectionAnalyzer : IAnalyzer
         }
     }
 
-    private static Dictionary<string, string> WithNodeLabels(Pod pod, Dictionary<string, IReadOnlyDictionary<string, string>> nodes)
+    private static Dictionary<string, string> WithNodeLabels(WorkloadRecord workload, Dictionary<string, IReadOnlyDictionary<string, string>> nodes)
     {
-        var labels = new Dictionary<string, string>(pod.Labels, StringComparer.Ordinal);
-        if (pod.Spec.NodeName is { } nodeName && nodes.TryGetValue(nodeName, out var nodeLabels))
+        var labels = new Dictionary<string, string>(workload.Labels, StringComparer.Ordinal);
+        if (workload.NodeName is { } nodeName && nodes.TryGetValue(nodeName, out var nodeLabels))
         {
             foreach (var (k, v) in nodeLabels)
             {

@@ -6,7 +6,8 @@ namespace Causeway.Api.Analysis;
 
 /// <summary>
 /// IST0101 when a Gateway's selector matches no gateway workload; IST0162 when a server port is not a port of any
-/// Service in front of those workloads (traffic to it can never arrive). Mirrors Istio's gateway.IngressGatewayPortAnalyzer.
+/// Service in front of those workloads (traffic to it can never arrive). Mirrors Istio's gateway.IngressGatewayPortAnalyzer; when nothing matches
+/// Istio's conventional gateway selector, Istio's default gateway deployment is assumed (<see cref="IstioDefaultGateway"/>).
 /// </summary>
 internal sealed class GatewayPortAnalyzer : IAnalyzer
 {
@@ -18,19 +19,20 @@ internal sealed class GatewayPortAnalyzer : IAnalyzer
     {
         foreach (var (source, gw) in ctx.OfKind<Gateway>())
         {
-            var pods = Selectors.Pods(ctx, gw.Spec.Selector).ToList();
-            if (pods.Count == 0)
+            var pods = Selectors.Workloads(ctx, gw.Spec.Selector).ToList();
+            var assumed = pods.Count == 0 ? IstioDefaultGateway.For(gw.Spec.Selector) : null;
+            if (pods.Count == 0 && assumed is null)
             {
                 ctx.Report(MessageTypes.ReferencedResourceNotFound, source, $"Referenced selector not found: \"{Selectors.Format(gw.Spec.Selector)}\"",
                     ValidationPaths.Spec.Field("selector"), "no gateway workload has these labels; fix the selector or deploy the gateway");
                 continue;
             }
 
-            var ports = new HashSet<uint>();
+            var ports = assumed is null ? new HashSet<uint>() : [.. assumed.ListenPorts];
             foreach (var (svcSource, svc) in ctx.OfKind<Service>())
             {
                 var svcNs = ctx.NamespaceOf(svcSource);
-                if (svc.Spec.Selector is not { Count: > 0 } selector || !pods.Any(p => p.Ns == svcNs && Selectors.Matches(selector, p.Pod.Labels)))
+                if (svc.Spec.Selector is not { Count: > 0 } selector || !pods.Any(p => p.Namespace == svcNs && Selectors.Matches(selector, p.Labels)))
                 {
                     continue;
                 }

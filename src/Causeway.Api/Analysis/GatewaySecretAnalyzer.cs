@@ -65,15 +65,13 @@ internal sealed class GatewaySecretAnalyzer : IAnalyzer
 
     private static string? WorkloadNamespace(AnalysisContext ctx, Gateway gw)
     {
-        var namespaces = Selectors.Pods(ctx, gw.Spec.Selector).Select(p => p.Ns).Distinct().ToList();
+        var namespaces = Selectors.Workloads(ctx, gw.Spec.Selector).Select(p => p.Namespace).Distinct().ToList();
         if (namespaces.Count > 0)
         {
             return namespaces[0];
         }
 
-        return gw.Spec.Selector is { Count: 1 } sel && sel.TryGetValue("istio", out var v) && v is "ingressgateway" or "egressgateway"
-            ? ctx.Options.RootNamespace
-            : null;
+        return IstioDefaultGateway.For(gw.Spec.Selector) is null ? null : ctx.Options.RootNamespace;
     }
 
     /// <summary>Why the secret cannot serve as a TLS credential, or null when it can.</summary>

@@ -44,7 +44,7 @@ internal sealed class JwtClaimRouteAnalyzer : IAnalyzer
                 {
                     var raNs = ctx.NamespaceOf(ra.Source);
                     var selector = ra.Resource.Spec.Selector?.MatchLabels;
-                    var scopeOk = raNs == ctx.Options.RootNamespace || Selectors.Pods(ctx, gateway.Spec.Selector, raNs).Any();
+                    var scopeOk = raNs == ctx.Options.RootNamespace || Selectors.Workloads(ctx, gateway.Spec.Selector, raNs).Any();
                     return scopeOk && (selector is null or { Count: 0 } || Selectors.IsSubset(selector, gateway.Spec.Selector));
                 });
                 if (!covered)

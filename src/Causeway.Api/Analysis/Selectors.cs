@@ -1,5 +1,3 @@
-using Causeway.Api.Model.Kubernetes;
-
 namespace Causeway.Api.Analysis;
 
 /// <summary>Label selection helpers shared by the analyzers.</summary>
@@ -16,16 +14,7 @@ internal static class Selectors
     public static string Format(IReadOnlyDictionary<string, string>? selector) =>
         selector is null || selector.Count == 0 ? "(all)" : string.Join(",", selector.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => $"{kv.Key}={kv.Value}"));
 
-    /// <summary>Pods anywhere whose labels match the selector.</summary>
-    public static IEnumerable<(string Ns, Pod Pod)> Pods(AnalysisContext ctx, IReadOnlyDictionary<string, string>? selector, string? ns = null)
-    {
-        foreach (var (source, pod) in ctx.OfKind<Pod>())
-        {
-            var podNs = ctx.NamespaceOf(source);
-            if ((ns is null || ns == podNs) && Matches(selector, pod.Labels))
-            {
-                yield return (podNs, pod);
-            }
-        }
-    }
+    /// <summary>Workloads (pods, deployment templates, workload entries) whose labels match the selector, optionally in one namespace.</summary>
+    public static IEnumerable<WorkloadRecord> Workloads(AnalysisContext ctx, IReadOnlyDictionary<string, string>? selector, string? ns = null) =>
+        ctx.Workloads.Where(w => (ns is null || ns == w.Namespace) && Matches(selector, w.Labels));
 }

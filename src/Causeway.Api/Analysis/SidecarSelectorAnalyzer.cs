@@ -37,7 +37,7 @@ internal sealed class SidecarSelectorAnalyzer : IAnalyzer
                     reason = $"namespace {policy.Namespace} runs in ambient mode";
                 }
             }
-            else if (Selectors.Pods(ctx, policy.Selector, policy.Namespace).Any(p => p.Pod.Annotations.TryGetValue("ambient.istio.io/redirection", out var v) && v == "enabled"))
+            else if (Selectors.Workloads(ctx, policy.Selector, policy.Namespace).Any(p => p.Annotations.TryGetValue("ambient.istio.io/redirection", out var v) && v == "enabled"))
             {
                 reason = "the selected pods run in ambient mode";
             }

@@ -1,6 +1,5 @@
 using Causeway.Api.Diagnostics;
 using Causeway.Api.Loading;
-using Causeway.Api.Model.Kubernetes;
 
 namespace Causeway.Api.Analysis;
 
@@ -15,11 +14,11 @@ internal static class WorkloadPolicySelectorChecks
 
     public static void Check(AnalysisContext ctx, IReadOnlyList<Policy> policies, MessageType conflictingSelectors, MessageType multipleDefaults, string kind)
     {
-        var pods = ctx.OfKind<Pod>().Select(p => (Ns: ctx.NamespaceOf(p.Source), Pod: p.Resource, Source: p.Source)).ToList();
+        var pods = ctx.Workloads;
         var selectorsByPod = new Dictionary<LoadedResource, List<Policy>>();
         foreach (var policy in policies.Where(p => p.Selector is { Count: > 0 }))
         {
-            var matched = pods.Where(p => p.Ns == policy.Namespace && Selectors.Matches(policy.Selector, p.Pod.Labels)).ToList();
+            var matched = pods.Where(p => p.Namespace == policy.Namespace && Selectors.Matches(policy.Selector, p.Labels)).ToList();
             if (matched.Count == 0)
             {
                 ctx.Report(MessageTypes.ReferencedResourceNotFound, policy.Source, $"Referenced selector not found: \"{Selectors.Format(policy.Selector)}\"",

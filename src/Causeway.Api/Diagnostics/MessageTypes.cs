@@ -50,7 +50,11 @@ public static class MessageTypes
     public static readonly MessageType IneffectivePolicy = new("IST0167", "IneffectivePolicy", Severity.Warning);
     public static readonly MessageType ReferencedInternalGateway = new("IST0165", "ReferencedInternalGateway", Severity.Warning);
     public static readonly MessageType NegativeConditionStatus = new("IST0171", "NegativeConditionStatus", Severity.Warning);
-    public static readonly MessageType DestinationRuleSubsetNotSelectPods = new("IST0173", "DestinationRuleSubsetNotSelectPods", Severity.Error);
+    /// <summary>
+    /// Istio's level is Error; ours is Warning, because defining subsets before their pods exist is Istio's own
+    /// make-before-break advice (add the subset, deploy, then route to it), and Bookinfo's rules do exactly that.
+    /// </summary>
+    public static readonly MessageType DestinationRuleSubsetNotSelectPods = new("IST0173", "DestinationRuleSubsetNotSelectPods", Severity.Warning);
     public static readonly MessageType UnknownDestinationRuleHost = new("IST0174", "UnknownDestinationRuleHost", Severity.Warning);
     public static readonly MessageType ConflictingServiceEntryProtocol = new("IST0177", "ConflictingServiceEntryProtocol", Severity.Warning);
 }
