@@ -153,7 +153,7 @@ public static class ConfigLoader
         var buffer = new System.Buffers.ArrayBufferWriter<byte>(1024);
         using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { SkipValidation = true, MaxDepth = 1024 }))
         {
-            new SchemaWalker(writer, issues).Walk(map, SchemaCatalog.For(info.TypeInfo, info.Strict), FieldPath.Root);
+            new SchemaWalker(writer, issues).WalkRoot(map, (ObjectSchema)SchemaCatalog.For(info.TypeInfo, info.Strict));
         }
 
         var failed = false;

@@ -9,47 +9,72 @@ namespace Causeway.Api.Loading;
 /// Checks a YAML tree against a schema and, in the same pass, writes it as JSON for the source-generated binder.
 /// Every problem is collected (not just the first), each with its field path and line. Scalars are written with the
 /// JSON type the schema expects, which is how a quoted <c>"80"</c> is rejected for a port and an unquoted
-/// <c>true</c> is rejected for a label value, as Kubernetes does.
+/// <c>true</c> for a label value, as Kubernetes does. A value that is null or invalid is left out of the output, so
+/// the bound resource never holds a null where the model has none (the field keeps its default).
 /// </summary>
 internal sealed class SchemaWalker(Utf8JsonWriter writer, List<SchemaIssue> issues)
 {
-    public void Walk(YamlNode node, Schema schema, FieldPath path)
+    /// <summary>Writes a root object (the caller knows the node is a mapping).</summary>
+    public void WalkRoot(YamlMap root, ObjectSchema schema) => WriteObject(root, schema, FieldPath.Root);
+
+    /// <summary>
+    /// Decides whether a node is written: false for null, or for a value that does not fit the schema (an error is
+    /// recorded). For scalars the converted value is returned so it is parsed once.
+    /// </summary>
+    private bool Accept(YamlNode node, Schema schema, FieldPath path, out JsonScalar scalar)
     {
+        scalar = default;
         if (node is YamlScalar { Type: YamlScalarType.Null })
         {
-            writer.WriteNullValue();
-            return;
+            return false;
         }
 
+        switch (schema)
+        {
+            case AnySchema:
+                return true;
+            case ObjectSchema or MapSchema when node is YamlMap:
+            case ListSchema when node is YamlSeq:
+                return true;
+            case ObjectSchema:
+                return Mismatch(node, "an object", path);
+            case MapSchema:
+                return Mismatch(node, "an object (a map of names to values)", path);
+            case ListSchema:
+                return Mismatch(node, "a list", path);
+            case ScalarSchema s when node is YamlScalar sc:
+                return Convert(sc, s, path, out scalar);
+            case ScalarSchema s:
+                return Mismatch(node, Expected(s), path);
+            default:
+                return false;
+        }
+    }
+
+    private void Write(YamlNode node, Schema schema, FieldPath path, JsonScalar scalar)
+    {
         switch (schema)
         {
             case AnySchema:
                 WriteAny(node);
                 break;
             case ObjectSchema obj:
-                WalkObject(node, obj, path);
+                WriteObject((YamlMap)node, obj, path);
                 break;
             case ListSchema list:
-                WalkList(node, list, path);
+                WriteList((YamlSeq)node, list, path);
                 break;
             case MapSchema map:
-                WalkMap(node, map, path);
+                WriteMap((YamlMap)node, map, path);
                 break;
-            case ScalarSchema scalar:
-                WalkScalar(node, scalar, path);
+            default:
+                scalar.WriteTo(writer);
                 break;
         }
     }
 
-    private void WalkObject(YamlNode node, ObjectSchema schema, FieldPath path)
+    private void WriteObject(YamlMap map, ObjectSchema schema, FieldPath path)
     {
-        if (node is not YamlMap map)
-        {
-            Mismatch(node, "an object", path);
-            writer.WriteNullValue();
-            return;
-        }
-
         writer.WriteStartObject();
         HashSet<string>? seen = null;
         foreach (var (key, value) in map.Entries)
@@ -57,12 +82,7 @@ internal sealed class SchemaWalker(Utf8JsonWriter writer, List<SchemaIssue> issu
             var name = key.Value;
             if (!schema.Properties.TryGetValue(name, out var propertySchema))
             {
-                if (schema.Aliases.TryGetValue(name, out var canonical))
-                {
-                    name = canonical;
-                    propertySchema = schema.Properties[canonical];
-                }
-                else
+                if (!schema.Aliases.TryGetValue(name, out var canonical))
                 {
                     if (schema.Strict)
                     {
@@ -79,6 +99,9 @@ internal sealed class SchemaWalker(Utf8JsonWriter writer, List<SchemaIssue> issu
 
                     continue;
                 }
+
+                name = canonical;
+                propertySchema = schema.Properties[canonical];
             }
 
             seen ??= new HashSet<string>(StringComparer.Ordinal);
@@ -88,178 +111,158 @@ internal sealed class SchemaWalker(Utf8JsonWriter writer, List<SchemaIssue> issu
                 continue;
             }
 
-            if (schema.Deprecated.TryGetValue(name, out var instead) || (name != key.Value && schema.Deprecated.TryGetValue(key.Value, out instead)))
+            if (schema.Deprecated.TryGetValue(name, out var instead))
             {
                 issues.Add(new SchemaIssue(MessageTypes.Deprecated, Severity.Warning, $"field \"{key.Value}\" is deprecated", path.Field(key.Value), key.Line, key.Column, instead));
             }
 
-            writer.WritePropertyName(name);
-            Walk(value, propertySchema, path.Field(name));
+            var fieldPath = path.Field(name);
+            if (Accept(value, propertySchema, fieldPath, out var scalar))
+            {
+                writer.WritePropertyName(name);
+                Write(value, propertySchema, fieldPath, scalar);
+            }
         }
 
         writer.WriteEndObject();
     }
 
-    private void WalkList(YamlNode node, ListSchema schema, FieldPath path)
+    private void WriteList(YamlSeq seq, ListSchema schema, FieldPath path)
     {
-        if (node is not YamlSeq seq)
-        {
-            Mismatch(node, "a list", path);
-            writer.WriteNullValue();
-            return;
-        }
-
         writer.WriteStartArray();
         for (var i = 0; i < seq.Items.Count; i++)
         {
             var item = seq.Items[i];
-            if (item is YamlScalar { Type: YamlScalarType.Null } && schema.Element is not AnySchema)
+            if (item is YamlScalar { Type: YamlScalarType.Null })
             {
                 issues.Add(new SchemaIssue(MessageTypes.SchemaValidationError, Severity.Error, "list item is empty (null)", path.At(i), item.Line, item.Column, "remove the empty '-' entry"));
                 continue;
             }
 
-            Walk(item, schema.Element, path.At(i));
+            if (Accept(item, schema.Element, path.At(i), out var scalar))
+            {
+                Write(item, schema.Element, path.At(i), scalar);
+            }
         }
 
         writer.WriteEndArray();
     }
 
-    private void WalkMap(YamlNode node, MapSchema schema, FieldPath path)
+    private void WriteMap(YamlMap map, MapSchema schema, FieldPath path)
     {
-        if (node is not YamlMap map)
-        {
-            Mismatch(node, "an object (a map of names to values)", path);
-            writer.WriteNullValue();
-            return;
-        }
-
         writer.WriteStartObject();
         HashSet<string>? seen = null;
         foreach (var (key, value) in map.Entries)
         {
             seen ??= new HashSet<string>(StringComparer.Ordinal);
+            var entryPath = path.Field(key.Value);
             if (!seen.Add(key.Value))
             {
-                issues.Add(new SchemaIssue(MessageTypes.SchemaValidationError, Severity.Error, $"duplicate key \"{key.Value}\"", path.Field(key.Value), key.Line, key.Column, "remove one of the two"));
+                issues.Add(new SchemaIssue(MessageTypes.SchemaValidationError, Severity.Error, $"duplicate key \"{key.Value}\"", entryPath, key.Line, key.Column, "remove one of the two"));
                 continue;
             }
 
-            writer.WritePropertyName(key.Value);
-            if (value is YamlScalar { Type: YamlScalarType.Null } && schema.Value is ObjectSchema)
+            if (value is YamlScalar { Type: YamlScalarType.Null })
             {
-                // An empty value where an object is expected means "{}" (e.g. a header presence match).
-                writer.WriteStartObject();
-                writer.WriteEndObject();
+                if (schema.Value is ObjectSchema)
+                {
+                    // An empty value where an object is expected means "{}" (e.g. a header presence match).
+                    writer.WritePropertyName(key.Value);
+                    writer.WriteStartObject();
+                    writer.WriteEndObject();
+                }
+                else
+                {
+                    issues.Add(new SchemaIssue(MessageTypes.SchemaValidationError, Severity.Error, $"value of \"{key.Value}\" is empty", entryPath, value.Line, value.Column, "give a value, quoted if it is a string: \"\""));
+                }
+
                 continue;
             }
 
-            if (value is YamlScalar { Type: YamlScalarType.Null } && schema.Value is ScalarSchema)
+            if (Accept(value, schema.Value, entryPath, out var scalar))
             {
-                issues.Add(new SchemaIssue(MessageTypes.SchemaValidationError, Severity.Error, $"value of \"{key.Value}\" is empty", path.Field(key.Value), value.Line, value.Column, "give a value, quoted if it is a string: \"\""));
-                writer.WriteNullValue();
-                continue;
+                writer.WritePropertyName(key.Value);
+                Write(value, schema.Value, entryPath, scalar);
             }
-
-            Walk(value, schema.Value, path.Field(key.Value));
         }
 
         writer.WriteEndObject();
     }
 
-    private void WalkScalar(YamlNode node, ScalarSchema schema, FieldPath path)
+    /// <summary>Converts a scalar to the JSON value the schema expects, recording an error when it does not fit.</summary>
+    private bool Convert(YamlScalar s, ScalarSchema schema, FieldPath path, out JsonScalar value)
     {
-        if (node is not YamlScalar s)
-        {
-            Mismatch(node, Expected(schema), path);
-            writer.WriteNullValue();
-            return;
-        }
-
+        value = default;
         var type = s.Type;
         switch (schema.Kind)
         {
             case ScalarKind.String:
                 if (type != YamlScalarType.String)
                 {
-                    Error(s, path, $"expected a string, found {s.KindName} ({s.Value})", $"quote it: \"{s.Value}\"");
+                    return Error(s, path, $"expected a string, found {s.KindName} ({s.Value})", $"quote it: \"{s.Value}\"");
                 }
 
-                writer.WriteStringValue(s.Value);
-                return;
+                value = JsonScalar.Of(s.Value);
+                return true;
             case ScalarKind.Bool:
                 if (type != YamlScalarType.Bool)
                 {
-                    Error(s, path, $"expected true or false, found {s.KindName} ({s.Value})", "write true or false without quotes");
-                    writer.WriteNullValue();
-                    return;
+                    return Error(s, path, $"expected true or false, found {s.KindName} ({s.Value})", "write true or false without quotes");
                 }
 
-                writer.WriteBooleanValue(YamlScalarTypes.IsTrue(s.Value));
-                return;
+                value = JsonScalar.Of(YamlScalarTypes.IsTrue(s.Value));
+                return true;
             case ScalarKind.Int32 or ScalarKind.UInt32 or ScalarKind.Int64 or ScalarKind.UInt64:
-                WriteInteger(s, schema.Kind, path);
-                return;
+                return ConvertInteger(s, schema.Kind, path, out value);
             case ScalarKind.Double:
                 if (type is YamlScalarType.Int or YamlScalarType.Float &&
                     double.TryParse(s.Value, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) && double.IsFinite(d))
                 {
-                    writer.WriteNumberValue(d);
-                    return;
+                    value = JsonScalar.Of(d);
+                    return true;
                 }
 
-                Error(s, path, $"expected a number, found {s.KindName} ({s.Value})", "write a number without quotes, e.g. 50 or 0.5");
-                writer.WriteNullValue();
-                return;
+                return Error(s, path, $"expected a number, found {s.KindName} ({s.Value})", "write a finite number without quotes, e.g. 50 or 0.5");
             case ScalarKind.Duration:
                 string? err = null;
                 if (type is YamlScalarType.String or YamlScalarType.Int && ProtoDuration.TryParse(s.Value, out _, out err))
                 {
-                    writer.WriteStringValue(s.Value);
-                    return;
+                    value = JsonScalar.Of(s.Value);
+                    return true;
                 }
 
-                Error(s, path, err ?? $"expected a duration, found {s.KindName} ({s.Value})", "durations look like 1.5s, 100ms, 5m or 1h");
-                writer.WriteNullValue();
-                return;
+                return Error(s, path, err ?? $"expected a duration, found {s.KindName} ({s.Value})", "durations look like 1.5s, 100ms, 5m or 1h");
             case ScalarKind.IntOrString:
-                if (type == YamlScalarType.Int && YamlScalarTypes.TryGetInteger(s.Value, out var n) && n is >= int.MinValue and <= int.MaxValue)
-                {
-                    writer.WriteNumberValue((int)n);
-                }
-                else
-                {
-                    writer.WriteStringValue(s.Value);
-                }
-
-                return;
+                value = type == YamlScalarType.Int && YamlScalarTypes.TryGetInteger(s.Value, out var n) && n is >= int.MinValue and <= int.MaxValue
+                    ? JsonScalar.Of(n)
+                    : JsonScalar.Of(s.Value);
+                return true;
             case ScalarKind.Enum:
                 if (type == YamlScalarType.String && schema.EnumNames.Contains(s.Value))
                 {
-                    writer.WriteStringValue(s.Value);
-                    return;
+                    value = JsonScalar.Of(s.Value);
+                    return true;
                 }
 
                 var suggestion = Suggestions.Closest(s.Value, schema.EnumNames);
-                Error(s, path, $"unknown value \"{s.Value}\"; expected one of {string.Join(", ", schema.EnumNames)}", suggestion is null ? null : $"did you mean {suggestion}?");
-                writer.WriteNullValue();
-                return;
+                return Error(s, path, $"unknown value \"{s.Value}\"; expected one of {string.Join(", ", schema.EnumNames)}", suggestion is null ? null : $"did you mean {suggestion}?");
             case ScalarKind.Bytes:
                 var buffer = new byte[(s.Value.Length * 3 / 4) + 4];
-                if (type == YamlScalarType.String && Convert.TryFromBase64String(s.Value, buffer, out _))
+                if (type == YamlScalarType.String && System.Convert.TryFromBase64String(s.Value, buffer, out _))
                 {
-                    writer.WriteStringValue(s.Value);
-                    return;
+                    value = JsonScalar.Of(s.Value);
+                    return true;
                 }
 
-                Error(s, path, "expected base64-encoded bytes", "encode the value with base64, or use body.string for text");
-                writer.WriteNullValue();
-                return;
+                return Error(s, path, "expected base64-encoded bytes", "encode the value with base64, or use body.string for text");
+            default:
+                return false;
         }
     }
 
-    private void WriteInteger(YamlScalar s, ScalarKind kind, FieldPath path)
+    private bool ConvertInteger(YamlScalar s, ScalarKind kind, FieldPath path, out JsonScalar value)
     {
+        value = default;
         var (min, max, what) = kind switch
         {
             ScalarKind.Int32 => ((decimal)int.MinValue, (decimal)int.MaxValue, "an integer"),
@@ -269,31 +272,21 @@ internal sealed class SchemaWalker(Utf8JsonWriter writer, List<SchemaIssue> issu
         };
         if (s.Type != YamlScalarType.Int)
         {
-            Error(s, path, $"expected {what}, found {s.KindName} ({s.Value})", s.Plain ? null : "remove the quotes");
-            writer.WriteNullValue();
-            return;
+            return Error(s, path, $"expected {what}, found {s.KindName} ({s.Value})", s.Plain ? null : "remove the quotes");
         }
 
-        if (!decimal.TryParse(s.Value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var value))
+        if (!decimal.TryParse(s.Value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var number))
         {
-            value = YamlScalarTypes.TryGetInteger(s.Value, out var parsed) ? parsed : decimal.MaxValue;
+            number = YamlScalarTypes.TryGetInteger(s.Value, out var parsed) ? parsed : decimal.MaxValue;
         }
 
-        if (value < min || value > max)
+        if (number < min || number > max)
         {
-            Error(s, path, $"{s.Value} is out of range for {what} ({min} to {max})", null);
-            writer.WriteNullValue();
-            return;
+            return Error(s, path, $"{s.Value} is out of range for {what} ({min} to {max})", null);
         }
 
-        if (kind == ScalarKind.UInt64)
-        {
-            writer.WriteNumberValue((ulong)value);
-        }
-        else
-        {
-            writer.WriteNumberValue((long)value);
-        }
+        value = kind == ScalarKind.UInt64 ? JsonScalar.Of((ulong)number) : JsonScalar.Of((long)number);
+        return true;
     }
 
     /// <summary>Writes any YAML as JSON, typing plain scalars by the YAML core schema.</summary>
@@ -352,9 +345,13 @@ internal sealed class SchemaWalker(Utf8JsonWriter writer, List<SchemaIssue> issu
         _ => "a string",
     };
 
-    private void Mismatch(YamlNode node, string expected, FieldPath path) =>
+    private bool Mismatch(YamlNode node, string expected, FieldPath path) =>
         Error(node, path, $"expected {expected}, found {node.KindName}", null);
 
-    private void Error(YamlNode node, FieldPath path, string message, string? hint) =>
+    /// <summary>Records an error; returns false so callers can <c>return Error(...)</c> to reject the value.</summary>
+    private bool Error(YamlNode node, FieldPath path, string message, string? hint)
+    {
         issues.Add(new SchemaIssue(MessageTypes.SchemaValidationError, Severity.Error, message, path, node.Line, node.Column, hint));
+        return false;
+    }
 }

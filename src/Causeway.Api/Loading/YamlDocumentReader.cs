@@ -167,6 +167,11 @@ internal static class YamlDocumentReader
         {
             return Fail(ex.Message.Split('\n')[0], (int)ex.Start.Line + offset, (int)ex.Start.Column);
         }
+        catch (Exception ex) when (ex is InvalidOperationException or ArgumentException or IndexOutOfRangeException or FormatException or OverflowException)
+        {
+            // YamlDotNet's scanner throws these on some malformed input instead of a YamlException.
+            return Fail($"malformed YAML ({ex.Message.TrimEnd('.')})", firstLine, 1);
+        }
 
         YamlDocument Fail(string message, int line, int column) => new(null, firstLine, message, line, column);
     }
