@@ -172,7 +172,7 @@ internal sealed class VirtualServiceValidator : ResourceValidator<VirtualService
                 ctx.Error(dp.Field("weight"), $"weight {d.Weight} must not be negative");
             }
 
-            totalWeight += d.Weight ?? 0;
+            totalWeight += Math.Max(0, d.Weight ?? 0);
             ValidateHeaders(ctx, dp.Field("headers"), d.Headers);
         }
 
@@ -652,7 +652,7 @@ internal sealed class VirtualServiceValidator : ResourceValidator<VirtualService
                 ctx.Error(p.At(i).Field("weight"), $"weight {routes[i].Weight} must not be negative");
             }
 
-            total += routes[i].Weight ?? 0;
+            total += Math.Max(0, routes[i].Weight ?? 0);
         }
 
         if (routes.Count > 1 && total == 0)
