@@ -37,10 +37,15 @@ internal static class CheckCommands
             Description = "Namespace assumed for resources that do not set one.",
             DefaultValueFactory = _ => "default",
         };
+        var meshConfig = new Option<string?>("--mesh-config")
+        {
+            Description = "An Istio MeshConfig file (rootNamespace, DNS auto-allocation) to analyze against.",
+        };
         var command = new Command(name, description) { paths, output };
         if (analyze)
         {
             command.Options.Add(defaultNamespace);
+            command.Options.Add(meshConfig);
         }
 
         command.SetAction(parse =>
@@ -50,7 +55,13 @@ internal static class CheckCommands
             var diagnostics = new List<Diagnostic>(loaded.Diagnostics);
             if (analyze)
             {
-                var options = new AnalysisOptions { DefaultNamespace = parse.GetValue(defaultNamespace)! };
+                var mesh = parse.GetValue(meshConfig) is { } file ? MeshConfigFile.Load(file) : new AnalysisOptions();
+                var options = new AnalysisOptions
+                {
+                    DefaultNamespace = parse.GetValue(defaultNamespace)!,
+                    RootNamespace = mesh.RootNamespace,
+                    DnsAutoAllocate = mesh.DnsAutoAllocate,
+                };
                 diagnostics.AddRange(MeshAnalyzer.Analyze(loaded.Loaded, options));
             }
 

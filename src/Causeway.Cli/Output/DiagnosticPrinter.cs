@@ -98,7 +98,7 @@ internal static class DiagnosticPrinter
     private static void PrintJson(IReadOnlyList<Diagnostic> diagnostics, TextWriter output)
     {
         using var stream = new MemoryStream();
-        using (var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true }))
+        using (var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
         {
             w.WriteStartArray();
             foreach (var d in diagnostics)

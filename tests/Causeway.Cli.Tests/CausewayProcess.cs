@@ -1,0 +1,51 @@
+using System.Diagnostics;
+
+namespace Causeway.Cli.Tests;
+
+/// <summary>Runs the real <c>causeway</c> binary as a child process, as a user (or a CI script) would.</summary>
+internal static class CausewayProcess
+{
+    public static string RepoRoot { get; } = FindRoot();
+
+    public static (int ExitCode, string Stdout, string Stderr) Run(string arguments, string? stdin = null)
+    {
+        var dll = Path.Combine(AppContext.BaseDirectory, "causeway.dll");
+        var psi = new ProcessStartInfo("dotnet", $"\"{dll}\" {arguments}")
+        {
+            WorkingDirectory = RepoRoot,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = stdin is not null,
+            UseShellExecute = false,
+        };
+        using var process = Process.Start(psi)!;
+        if (stdin is not null)
+        {
+            process.StandardInput.Write(stdin);
+            process.StandardInput.Close();
+        }
+
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        if (!process.WaitForExit(60_000))
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException("causeway did not finish in 60 s: " + arguments);
+        }
+
+        return (process.ExitCode, stdout.Result, stderr.Result);
+    }
+
+    private static string FindRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "Causeway.slnx")))
+            {
+                return dir.FullName;
+            }
+        }
+
+        throw new InvalidOperationException("repository root not found");
+    }
+}
