@@ -91,13 +91,16 @@ public static class ConfigLoader
                 continue;
             }
 
-            LoadDocument(doc.Root!, file, result);
+            var source = doc.Text;
+            var firstLine = doc.StartLine;
+            LoadDocument(doc.Root!, file, result, () => YamlDocumentReader.Reparse(source, firstLine));
         }
 
         return result;
     }
 
-    private static void LoadDocument(YamlNode root, string file, LoadResult result)
+    // reparse rebuilds root from the source text, for line lookups when a later message needs one.
+    private static void LoadDocument(YamlNode root, string file, LoadResult result, Func<YamlNode?> reparse)
     {
         if (root is not YamlMap map)
         {
@@ -120,9 +123,10 @@ public static class ConfigLoader
 
         if ((kind == "List" || kind.EndsWith("List", StringComparison.Ordinal)) && map.Get("items") is YamlSeq items)
         {
-            foreach (var item in items.Items)
+            for (var i = 0; i < items.Items.Count; i++)
             {
-                LoadDocument(item, file, result);
+                var index = i;
+                LoadDocument(items.Items[i], file, result, () => ((reparse() as YamlMap)?.Get("items") as YamlSeq)?.Items.ElementAtOrDefault(index));
             }
 
             return;
@@ -144,10 +148,10 @@ public static class ConfigLoader
             return;
         }
 
-        Bind(info, map, file, resourceRef, result);
+        Bind(info, map, file, resourceRef, result, reparse);
     }
 
-    private static void Bind(KindInfo info, YamlMap map, string file, ResourceRef resourceRef, LoadResult result)
+    private static void Bind(KindInfo info, YamlMap map, string file, ResourceRef resourceRef, LoadResult result, Func<YamlNode?> reparse)
     {
         var issues = new List<SchemaIssue>();
         var buffer = new System.Buffers.ArrayBufferWriter<byte>(1024);
@@ -167,7 +171,7 @@ public static class ConfigLoader
         {
             if (JsonSerializer.Deserialize(buffer.WrittenSpan, info.TypeInfo) is Resource resource)
             {
-                (failed ? result.Partial : result.Resources).Add(new LoadedResource(resource, file, map));
+                (failed ? result.Partial : result.Resources).Add(new LoadedResource(resource, file, map, reparse));
             }
         }
         catch (JsonException ex) when (!failed)

@@ -3,23 +3,32 @@ using Causeway.Api.Model.Common;
 
 namespace Causeway.Api.Loading;
 
-/// <summary>A resource that loaded, with where it came from so later checks can point at the exact line of a field.</summary>
+/// <summary>
+/// A resource that loaded, with where it came from so later checks can point at the exact line of a field. Only the
+/// document's text is kept; its line-aware tree is rebuilt the first time a message needs a line, so a large mesh
+/// does not hold a YAML tree per resource in memory.
+/// </summary>
 public sealed class LoadedResource
 {
-    private readonly YamlNode root;
+    private readonly Func<YamlNode?> reparse;
+    private YamlNode? root;
 
-    internal LoadedResource(Resource resource, string file, YamlNode root)
+    internal LoadedResource(Resource resource, string file, YamlNode root, Func<YamlNode?> reparse)
     {
         Resource = resource;
         File = file;
-        this.root = root;
+        Line = root.Line;
+        column = root.Column;
+        this.reparse = reparse;
     }
+
+    private readonly int column;
 
     public Resource Resource { get; }
 
     public string File { get; }
 
-    public int Line => root.Line;
+    public int Line { get; }
 
     public ResourceRef Ref => Resource.Ref;
 
@@ -29,9 +38,14 @@ public sealed class LoadedResource
     /// </summary>
     public SourceLocation Locate(FieldPath path)
     {
-        var node = root;
-        var line = root.Line;
-        var column = root.Column;
+        root ??= reparse();
+        var line = Line;
+        var column = this.column;
+        if (root is not YamlNode node)
+        {
+            return new SourceLocation(File, line, column);
+        }
+
         foreach (var segment in path.Segments())
         {
             YamlNode? next = null;

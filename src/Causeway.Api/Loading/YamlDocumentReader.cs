@@ -20,7 +20,7 @@ internal static class YamlDocumentReader
             var doc = ReadOne(chunk, firstLine);
             if (doc is not null)
             {
-                yield return doc;
+                yield return doc with { Text = chunk };
             }
         }
     }
@@ -58,6 +58,9 @@ internal static class YamlDocumentReader
 
         yield return (text[start..], startLine);
     }
+
+    /// <summary>Parses a document's text again (it parsed before, so it parses the same way).</summary>
+    public static YamlNode? Reparse(string text, int firstLine) => ReadOne(text, firstLine)?.Root;
 
     private static YamlDocument? ReadOne(string chunk, int firstLine)
     {

@@ -5,15 +5,36 @@ namespace Causeway.Api.Validation;
 
 /// <summary>
 /// Checks that a pattern is valid RE2 (what Envoy and Istio use). RE2 has no backreferences, lookarounds, atomic
-/// groups or possessive quantifiers; those are rejected by name. The rest is compiled with .NET's non-backtracking
-/// engine, which has the same linear-time guarantee, after translating RE2's <c>(?P&lt;name&gt;</c> group syntax.
+/// groups, balancing groups, conditionals or possessive quantifiers; those are rejected by name. That is exactly what
+/// .NET's non-backtracking engine cannot run either, so the rest only needs a syntax check, done by parsing with the
+/// default engine (building the non-backtracking automaton costs ~1 ms a pattern and is left to the proxy, once per
+/// snapshot). Results are cached per pattern, as configs repeat them.
 /// </summary>
 public static class Re2Syntax
 {
     public const int MaxPatternLength = 100_000;
 
+    private const int MaxCached = 10_000;
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> Cache = new(StringComparer.Ordinal);
+
     /// <summary>Returns null when the pattern is valid RE2, otherwise why not.</summary>
     public static string? Validate(string pattern)
+    {
+        if (Cache.TryGetValue(pattern, out var cached))
+        {
+            return cached.Length == 0 ? null : cached;
+        }
+
+        var result = Check(pattern);
+        if (Cache.Count < MaxCached)
+        {
+            Cache.TryAdd(pattern, result ?? "");
+        }
+
+        return result;
+    }
+
+    private static string? Check(string pattern)
     {
         if (pattern.Length > MaxPatternLength)
         {
@@ -98,6 +119,11 @@ public static class Re2Syntax
                         return "conditional (?( is not supported by RE2";
                     }
 
+                    if (rest.Length > 1 && rest[0] is '<' or '\'' && rest[1] is not ('=' or '!') && IsBalancingGroup(rest[1..]))
+                    {
+                        return "balancing group (?<a-b> is not supported by RE2";
+                    }
+
                     break;
                 case '+' when i > 0 && pattern[i - 1] is '*' or '+' or '?' or '}' && !IsEscaped(pattern, i - 1):
                     return "possessive quantifier is not supported by RE2";
@@ -111,7 +137,7 @@ public static class Re2Syntax
 
         try
         {
-            _ = new Regex(ToDotNet(pattern), RegexOptions.NonBacktracking | RegexOptions.CultureInvariant);
+            _ = new Regex(ToDotNet(pattern), RegexOptions.CultureInvariant);
             return null;
         }
         catch (ArgumentException ex)
@@ -126,6 +152,13 @@ public static class Re2Syntax
     /// <summary>Translates RE2-only syntax to .NET's: <c>(?P&lt;name&gt;</c> becomes <c>(?&lt;name&gt;</c>.</summary>
     public static string ToDotNet(string pattern) =>
         pattern.Contains("(?P<", StringComparison.Ordinal) ? new StringBuilder(pattern).Replace("(?P<", "(?<").ToString() : pattern;
+
+    /// <summary>A group name of the form <c>a-b</c> (or <c>-b</c>) before the closing '&gt;' or quote.</summary>
+    private static bool IsBalancingGroup(ReadOnlySpan<char> afterOpen)
+    {
+        var end = afterOpen.IndexOfAny('>', '\'');
+        return end > 0 && afterOpen[..end].Contains('-');
+    }
 
     private static bool IsEscaped(string s, int index)
     {
