@@ -15,55 +15,56 @@ internal sealed class ServiceEntryProtocolConflictAnalyzer : IAnalyzer
 
     public void Analyze(AnalysisContext ctx)
     {
-        var entries = ctx.OfKind<ServiceEntry>().ToList();
-        var reported = new HashSet<Loading.LoadedResource>();
-        for (var i = 0; i < entries.Count; i++)
+        // Only entries that share a host can conflict: group by host first instead of comparing every pair.
+        var byHost = new Dictionary<string, List<(Loading.LoadedResource Source, ServiceEntry Entry)>>(StringComparer.OrdinalIgnoreCase);
+        foreach (var (source, se) in ctx.OfKind<ServiceEntry>())
         {
-            for (var j = 0; j < entries.Count; j++)
+            foreach (var host in (se.Spec.Hosts ?? []).Select(h => ctx.Fqdn(h, ctx.NamespaceOf(source))).Distinct(StringComparer.OrdinalIgnoreCase))
             {
-                if (i == j)
+                if (!byHost.TryGetValue(host, out var list))
                 {
-                    continue;
+                    byHost[host] = list = [];
                 }
 
-                var (a, sa) = entries[i];
-                var (b, sb) = entries[j];
-                if (!ScopesOverlap(ctx, a, sa, b, sb))
-                {
-                    continue;
-                }
+                list.Add((source, se));
+            }
+        }
 
-                var conflict = Conflict(ctx, a, sa, b, sb);
-                if (conflict is not null && reported.Add(a))
+        var reported = new HashSet<Loading.LoadedResource>();
+        foreach (var (host, entries) in byHost)
+        {
+            for (var i = 0; i < entries.Count; i++)
+            {
+                for (var j = 0; j < entries.Count; j++)
                 {
-                    ctx.Report(MessageTypes.ConflictingServiceEntryProtocol, a,
-                        $"ServiceEntry {ctx.NamespaceOf(a)}/{sa.Name} and {ctx.NamespaceOf(b)}/{sb.Name} declare {conflict}",
-                        ValidationPaths.Spec.Field("ports"), "use one ServiceEntry per host and port, with one protocol");
+                    var (a, sa) = entries[i];
+                    var (b, sb) = entries[j];
+                    if (i == j || reported.Contains(a) || !ScopesOverlap(ctx, a, sa, b, sb))
+                    {
+                        continue;
+                    }
+
+                    var conflict = PortConflict(sa, sb);
+                    if (conflict is not null && reported.Add(a))
+                    {
+                        ctx.Report(MessageTypes.ConflictingServiceEntryProtocol, a,
+                            $"ServiceEntry {ctx.NamespaceOf(a)}/{sa.Name} and {ctx.NamespaceOf(b)}/{sb.Name} declare host {host} {conflict}",
+                            ValidationPaths.Spec.Field("ports"), "use one ServiceEntry per host and port, with one protocol");
+                    }
                 }
             }
         }
     }
 
-    private static string? Conflict(AnalysisContext ctx, Loading.LoadedResource a, ServiceEntry sa, Loading.LoadedResource b, ServiceEntry sb)
+    private static string? PortConflict(ServiceEntry sa, ServiceEntry sb)
     {
-        foreach (var ha in (sa.Spec.Hosts ?? []).Select(h => ctx.Fqdn(h, ctx.NamespaceOf(a))))
+        foreach (var pa in sa.Spec.Ports ?? [])
         {
-            foreach (var hb in (sb.Spec.Hosts ?? []).Select(h => ctx.Fqdn(h, ctx.NamespaceOf(b))))
+            foreach (var pb in sb.Spec.Ports ?? [])
             {
-                if (!string.Equals(ha, hb, StringComparison.OrdinalIgnoreCase))
+                if (pa.Number == pb.Number && !string.Equals(pa.Protocol, pb.Protocol, StringComparison.OrdinalIgnoreCase))
                 {
-                    continue;
-                }
-
-                foreach (var pa in sa.Spec.Ports ?? [])
-                {
-                    foreach (var pb in sb.Spec.Ports ?? [])
-                    {
-                        if (pa.Number == pb.Number && !string.Equals(pa.Protocol, pb.Protocol, StringComparison.OrdinalIgnoreCase))
-                        {
-                            return $"host {ha} port {pa.Number} with protocols {pa.Protocol} and {pb.Protocol}";
-                        }
-                    }
+                    return $"port {pa.Number} with protocols {pa.Protocol} and {pb.Protocol}";
                 }
             }
         }
