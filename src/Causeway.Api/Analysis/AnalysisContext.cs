@@ -132,61 +132,7 @@ internal sealed class AnalysisContext
 
     public IReadOnlyList<ServiceRecord> ServicesFor(string fqdn) => servicesByHost.GetValueOrDefault(fqdn) ?? (IReadOnlyList<ServiceRecord>)[];
 
-    /// <summary>Services visible from <paramref name="ns"/> whose host matches <paramref name="fqdn"/> (wildcards either side).</summary>
-    public IEnumerable<ServiceRecord> MatchingServices(string fqdn, string ns)
-    {
-        if (!fqdn.Contains('*', StringComparison.Ordinal))
-        {
-            foreach (var s in ServicesFor(fqdn))
-            {
-                if (s.VisibleTo(ns))
-                {
-                    yield return s;
-                }
-            }
-
-            foreach (var (host, list) in servicesByHost)
-            {
-                if (host.StartsWith('*') && HostMatching.IsSubsetOf(fqdn, host))
-                {
-                    foreach (var s in list.Where(s => s.VisibleTo(ns)))
-                    {
-                        yield return s;
-                    }
-                }
-            }
-
-            yield break;
-        }
-
-        foreach (var s in Services)
-        {
-            if (s.VisibleTo(ns) && HostMatching.Overlap(s.Host, fqdn))
-            {
-                yield return s;
-            }
-        }
-    }
-
     public LoadedResource? FindGateway(string ns, string name) => gateways.GetValueOrDefault((ns, name));
-
-    /// <summary>Splits a gateway reference (<c>ns/name</c> or <c>name</c>, relative to the referencing namespace).</summary>
-    public static (string Ns, string Name) GatewayRef(string reference, string ns)
-    {
-        var slash = reference.IndexOf('/', StringComparison.Ordinal);
-        if (slash >= 0)
-        {
-            return (reference[..slash], reference[(slash + 1)..]);
-        }
-
-        // "name.namespace" is an older form Istio still resolves.
-        var dot = reference.IndexOf('.', StringComparison.Ordinal);
-        return dot > 0 && !reference[(dot + 1)..].Contains('.', StringComparison.Ordinal)
-            ? (reference[(dot + 1)..], reference[..dot])
-            : (ns, reference);
-    }
-
-    public IEnumerable<WorkloadRecord> WorkloadsIn(string ns) => Workloads.Where(w => w.Namespace == ns);
 
     public static bool Selects(IReadOnlyDictionary<string, string>? selector, IReadOnlyDictionary<string, string> labels)
     {

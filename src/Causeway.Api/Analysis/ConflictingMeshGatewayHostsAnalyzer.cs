@@ -28,7 +28,7 @@ internal sealed class ConflictingMeshGatewayHostsAnalyzer : IAnalyzer
             }
 
             var ns = ctx.NamespaceOf(source);
-            var scope = Scope(vs.Spec.ExportTo, ns);
+            var scope = Visibility.Scope(vs.Spec.ExportTo, ns);
             foreach (var host in (vs.Spec.Hosts ?? []).Select(h => ctx.Fqdn(h, ns)).Distinct(StringComparer.OrdinalIgnoreCase))
             {
                 claims.Add((source, host, scope));
@@ -42,7 +42,7 @@ internal sealed class ConflictingMeshGatewayHostsAnalyzer : IAnalyzer
         foreach (var claim in claims)
         {
             var candidates = claim.Host.StartsWith('*') ? claims : byHost[claim.Host].Concat(wildcards);
-            var conflict = candidates.FirstOrDefault(o => o.Source != claim.Source && HostMatching.Overlap(o.Host, claim.Host) && Overlap(o.Scope, claim.Scope));
+            var conflict = candidates.FirstOrDefault(o => o.Source != claim.Source && HostMatching.Overlap(o.Host, claim.Host) && Visibility.Overlap(o.Scope, claim.Scope));
             if (conflict.Source is null || !reported.Add(claim.Source))
             {
                 continue;
@@ -54,11 +54,4 @@ internal sealed class ConflictingMeshGatewayHostsAnalyzer : IAnalyzer
                 Diagnostics.FieldPath.Root.Field("metadata").Field("name"), "merge them into one VirtualService, or narrow exportTo so no namespace sees both");
         }
     }
-
-    /// <summary>Namespaces that see the VirtualService: "*" for all.</summary>
-    private static List<string> Scope(List<string>? exportTo, string ns) =>
-        exportTo is null or { Count: 0 } || exportTo.Contains("*") ? ["*"] : exportTo.Select(e => e == "." ? ns : e).Distinct().ToList();
-
-    private static bool Overlap(IReadOnlyList<string> a, IReadOnlyList<string> b) =>
-        a.Contains("*") || b.Contains("*") || a.Intersect(b).Any();
 }

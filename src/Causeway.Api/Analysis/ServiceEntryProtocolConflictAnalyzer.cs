@@ -39,7 +39,7 @@ internal sealed class ServiceEntryProtocolConflictAnalyzer : IAnalyzer
                 {
                     var (a, sa) = entries[i];
                     var (b, sb) = entries[j];
-                    if (i == j || reported.Contains(a) || !ScopesOverlap(ctx, a, sa, b, sb))
+                    if (i == j || reported.Contains(a) || !Visibility.Overlap(Visibility.Scope(sa.Spec.ExportTo, ctx.NamespaceOf(a)), Visibility.Scope(sb.Spec.ExportTo, ctx.NamespaceOf(b))))
                     {
                         continue;
                     }
@@ -71,14 +71,4 @@ internal sealed class ServiceEntryProtocolConflictAnalyzer : IAnalyzer
 
         return null;
     }
-
-    private static bool ScopesOverlap(AnalysisContext ctx, Loading.LoadedResource a, ServiceEntry sa, Loading.LoadedResource b, ServiceEntry sb)
-    {
-        var scopeA = Scope(sa.Spec.ExportTo, ctx.NamespaceOf(a));
-        var scopeB = Scope(sb.Spec.ExportTo, ctx.NamespaceOf(b));
-        return scopeA.Contains("*") || scopeB.Contains("*") || scopeA.Intersect(scopeB).Any();
-    }
-
-    private static List<string> Scope(List<string>? exportTo, string ns) =>
-        exportTo is null or { Count: 0 } || exportTo.Contains("*") ? ["*"] : exportTo.Select(e => e == "." ? ns : e).ToList();
 }

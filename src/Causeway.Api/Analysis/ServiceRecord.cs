@@ -11,9 +11,6 @@ internal sealed record ServiceRecord(
     IReadOnlyDictionary<string, string>? Selector,
     LoadedResource Source)
 {
-    /// <summary>Whether a resource in <paramref name="ns"/> can see this service (exportTo: empty or * = all, . = own).</summary>
-    public bool VisibleTo(string ns) => Visibility.IsVisible(ExportTo, Namespace, ns);
-
     public bool ExportsToAll => ExportTo.Count == 0 || ExportTo.Contains("*");
 
     /// <summary>Exported to exactly this namespace (by name, or by "." when it is the service's own).</summary>

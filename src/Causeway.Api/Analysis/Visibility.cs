@@ -1,23 +1,16 @@
 namespace Causeway.Api.Analysis;
 
-/// <summary>Istio's exportTo rules: empty or <c>*</c> exports to all, <c>.</c> to the own namespace, <c>~</c> to none.</summary>
+/// <summary>
+/// Istio's exportTo rules: empty or <c>*</c> exports to all namespaces, <c>.</c> to the resource's own, otherwise to
+/// the namespaces named.
+/// </summary>
 internal static class Visibility
 {
-    public static bool IsVisible(IReadOnlyList<string>? exportTo, string ownerNamespace, string viewerNamespace)
-    {
-        if (exportTo is null || exportTo.Count == 0)
-        {
-            return true;
-        }
+    /// <summary>The namespaces that see a resource: <c>["*"]</c> for all.</summary>
+    public static List<string> Scope(IReadOnlyList<string>? exportTo, string ownNamespace) =>
+        exportTo is null or { Count: 0 } || exportTo.Contains("*") ? ["*"] : exportTo.Select(e => e == "." ? ownNamespace : e).Distinct().ToList();
 
-        foreach (var e in exportTo)
-        {
-            if (e == "*" || (e == "." && ownerNamespace == viewerNamespace) || e == viewerNamespace)
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
+    /// <summary>True when some namespace sees both resources.</summary>
+    public static bool Overlap(IReadOnlyList<string> a, IReadOnlyList<string> b) =>
+        a.Contains("*") || b.Contains("*") || a.Intersect(b).Any();
 }

@@ -40,11 +40,6 @@ internal sealed class AuthorizationPolicyValidator : ResourceValidator<Authoriza
         {
             var rule = spec.Rules![i];
             var rp = p.Field("rules").At(i);
-            if (action == AuthorizationAction.Custom && rule.From is null && rule.To is null && rule.When is null)
-            {
-                // An empty rule with CUSTOM sends every request to the provider; Istio allows it.
-            }
-
             for (var j = 0; j < (rule.From?.Count ?? 0); j++)
             {
                 var from = rule.From![j];
@@ -98,7 +93,7 @@ internal sealed class AuthorizationPolicyValidator : ResourceValidator<Authoriza
             ValidateValues(ctx, p.Field(name), values);
         }
 
-        foreach (var (name, values) in fields.Where(f => f.Name.Contains("IpBlocks", StringComparison.OrdinalIgnoreCase) || f.Name.Contains("ipBlocks", StringComparison.Ordinal)))
+        foreach (var (name, values) in fields.Where(f => f.Name.EndsWith("pBlocks", StringComparison.Ordinal)))
         {
             for (var i = 0; i < (values?.Count ?? 0); i++)
             {

@@ -23,7 +23,4 @@ public static class HostMatching
 
     /// <summary>True when some name is matched by both hosts.</summary>
     public static bool Overlap(string a, string b) => IsSubsetOf(a, b) || IsSubsetOf(b, a);
-
-    /// <summary>Whether a concrete or wildcard host matches a name pattern as a gateway server host does (suffix match).</summary>
-    public static bool Matches(string name, string pattern) => IsSubsetOf(name, pattern);
 }

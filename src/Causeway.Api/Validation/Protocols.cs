@@ -10,10 +10,6 @@ public static class Protocols
 
     public static bool IsKnown(string? protocol) => protocol is not null && Known.Contains(protocol.ToUpperInvariant());
 
-    public static bool IsHttp(string? protocol) => protocol?.ToUpperInvariant() is "HTTP" or "HTTP2" or "GRPC" or "GRPC-WEB";
-
-    public static bool IsTcpLike(string? protocol) => protocol is null || protocol.ToUpperInvariant() is "TCP" or "MONGO" or "MYSQL" or "REDIS" or "";
-
     /// <summary>The protocol a Kubernetes port name declares (<c>&lt;protocol&gt;[-suffix]</c>), or null when it declares none.</summary>
     public static string? FromPortName(string? name)
     {
