@@ -64,11 +64,12 @@ internal static class DiagnosticPrinter
         }
 
         var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(output), Ansi = AnsiSupport.Detect, ColorSystem = ColorSystemSupport.Detect });
+        console.Profile.Width = TerminalWidth();
         var table = new Table().Border(TableBorder.Rounded);
-        table.AddColumn("Level");
-        table.AddColumn("Code");
+        table.AddColumn(new TableColumn("Level").NoWrap());
+        table.AddColumn(new TableColumn("Code").NoWrap());
         table.AddColumn("Resource");
-        table.AddColumn("Where");
+        table.AddColumn(new TableColumn("Where").NoWrap());
         table.AddColumn("Message");
         foreach (var d in diagnostics)
         {
@@ -93,6 +94,19 @@ internal static class DiagnosticPrinter
         }
 
         console.Write(table);
+    }
+
+    /// <summary>The terminal's width (the console may report none when it is not a terminal); at least 80.</summary>
+    private static int TerminalWidth()
+    {
+        try
+        {
+            return Math.Max(80, Console.WindowWidth);
+        }
+        catch (IOException)
+        {
+            return 120;
+        }
     }
 
     private static void PrintJson(IReadOnlyList<Diagnostic> diagnostics, TextWriter output)
