@@ -32,7 +32,7 @@ public abstract class Resource
     [JsonIgnore]
     public IReadOnlyDictionary<string, string> Annotations => Metadata.Annotations ?? EmptyLabels;
 
-    internal static readonly Dictionary<string, string> EmptyLabels = [];
+    public static readonly IReadOnlyDictionary<string, string> EmptyLabels = new Dictionary<string, string>();
 }
 
 /// <summary>A resource whose body is a typed <c>spec</c>.</summary>

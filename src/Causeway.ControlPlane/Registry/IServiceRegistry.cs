@@ -1,0 +1,16 @@
+namespace Causeway.ControlPlane.Registry;
+
+/// <summary>
+/// Where services and their instances come from. Today ServiceEntry + WorkloadEntry; the Kubernetes registry
+/// (Services, EndpointSlices, Pods) implements the same interface.
+/// </summary>
+public interface IServiceRegistry
+{
+    IReadOnlyList<ServiceModel> Services { get; }
+
+    /// <summary>The instances of a service (all ports; callers pick the port).</summary>
+    IReadOnlyList<WorkloadInstance> Instances(ServiceModel service);
+
+    /// <summary>All workloads, whether or not a service selects them (a proxy looks itself up here).</summary>
+    IReadOnlyList<WorkloadInstance> Workloads { get; }
+}

@@ -1,0 +1,51 @@
+using Causeway.ControlPlane.Mesh;
+using Causeway.Protocol.V1;
+
+namespace Causeway.ControlPlane.Translation;
+
+/// <summary>
+/// The clusters a snapshot needs, built once each: the default cluster of every reachable service port and every
+/// cluster a route names. A route naming a subset no DestinationRule defines, or a host the registry does not know,
+/// gets no cluster, so the proxy answers 503 NC for it, as Istio's does.
+/// </summary>
+internal sealed class ClusterSet(MeshState mesh, DestinationRuleIndex rules, ProxyRequest proxy)
+{
+    private readonly SortedDictionary<string, (Cluster Cluster, ClusterEndpoints Endpoints)> built = new(StringComparer.Ordinal);
+
+    public void Add(ClusterRef reference)
+    {
+        if (built.ContainsKey(reference.Name) || reference.Service is not { } service || service.Port(reference.Port) is not { } port)
+        {
+            return;
+        }
+
+        var dr = rules.Lookup(service, proxy.Namespace, proxy.Labels);
+        IReadOnlyDictionary<string, string>? subsetLabels = null;
+        if (reference.Subset.Length > 0)
+        {
+            if (!dr.Subsets.TryGetValue(reference.Subset, out var subset))
+            {
+                return;
+            }
+
+            subsetLabels = (IReadOnlyDictionary<string, string>?)subset.Labels ?? new Dictionary<string, string>();
+        }
+
+        var cluster = ClusterBuilder.Build(service, port, reference.Subset, dr);
+        built[cluster.Name] = (cluster, EndpointBuilder.Build(cluster, mesh.Registry.Instances(service), port, subsetLabels));
+    }
+
+    public void AddInbound(Cluster cluster, ClusterEndpoints endpoints) => built[cluster.Name] = (cluster, endpoints);
+
+    /// <summary>Whether a cluster balances by consistent hash (the default retry policy then stays on the same host).</summary>
+    public bool IsConsistentHash(string name) => built.TryGetValue(name, out var c) && c.Cluster.Hash is not null;
+
+    public void WriteTo(ProxySnapshot snapshot)
+    {
+        foreach (var (_, (cluster, endpoints)) in built)
+        {
+            snapshot.Clusters.Add(cluster);
+            snapshot.Endpoints.Add(endpoints);
+        }
+    }
+}

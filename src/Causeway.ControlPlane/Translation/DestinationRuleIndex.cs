@@ -1,0 +1,70 @@
+using Causeway.Api.Model.Networking;
+using Causeway.ControlPlane.Mesh;
+using Causeway.ControlPlane.Registry;
+
+namespace Causeway.ControlPlane.Translation;
+
+/// <summary>
+/// Finds the DestinationRules for a host as Istio does: look in the client's namespace, then the service's, then
+/// the root namespace, and take the first namespace that has a matching, visible rule (a rule in an unrelated
+/// namespace never applies). Within it the most specific host wins (exact, then the longest wildcard); several rules
+/// for the same host merge: the first trafficPolicy wins and the first definition of a subset name wins.
+/// </summary>
+internal sealed class DestinationRuleIndex(MeshState mesh)
+{
+    private readonly List<(string Ns, string Host, string Name, DestinationRule Rule)> rules = mesh.DestinationRules
+        .Select(d => (mesh.Names.NamespaceOf(d.Resource), mesh.Names.Fqdn(d.Resource.Spec.Host ?? "", mesh.Names.NamespaceOf(d.Resource)), d.Resource.Name, d.Resource))
+        .OrderBy(d => d.Resource.Metadata.CreationTimestamp ?? "", StringComparer.Ordinal)
+        .ThenBy(d => d.Item1, StringComparer.Ordinal).ThenBy(d => d.Name, StringComparer.Ordinal)
+        .ToList();
+
+    public EffectiveDestinationRule Lookup(ServiceModel service, string proxyNamespace, IReadOnlyDictionary<string, string> proxyLabels)
+    {
+        foreach (var ns in new[] { proxyNamespace, service.Namespace, mesh.Names.RootNamespace }.Distinct())
+        {
+            var candidates = rules.Where(r => r.Ns == ns && Applies(r.Rule, r.Ns, proxyNamespace, proxyLabels) && HostMatches(service.Hostname, r.Host)).ToList();
+            if (candidates.Count == 0)
+            {
+                continue;
+            }
+
+            var bestSpecificity = candidates.Max(c => Specificity(c.Host));
+            var chosen = candidates.Where(c => Specificity(c.Host) == bestSpecificity).ToList();
+            TrafficPolicy? policy = null;
+            var subsets = new Dictionary<string, Subset>(StringComparer.Ordinal);
+            foreach (var c in chosen)
+            {
+                policy ??= c.Rule.Spec.TrafficPolicy;
+                foreach (var s in c.Rule.Spec.Subsets ?? [])
+                {
+                    if (s.Name is { } name)
+                    {
+                        subsets.TryAdd(name, s);
+                    }
+                }
+            }
+
+            return new EffectiveDestinationRule(policy, subsets, string.Join(",", chosen.Select(c => $"{c.Ns}/{c.Name}")));
+        }
+
+        return EffectiveDestinationRule.None;
+    }
+
+    private static bool Applies(DestinationRule rule, string ruleNs, string proxyNs, IReadOnlyDictionary<string, string> labels)
+    {
+        if (rule.Spec.WorkloadSelector?.MatchLabels is { Count: > 0 } selector &&
+            (ruleNs != proxyNs || !ServiceEntryRegistry.Matches(selector, labels)))
+        {
+            return false;
+        }
+
+        var exportTo = rule.Spec.ExportTo;
+        return exportTo is null or { Count: 0 } || exportTo.Contains("*") || exportTo.Contains(proxyNs) || (exportTo.Contains(".") && ruleNs == proxyNs);
+    }
+
+    internal static bool HostMatches(string host, string pattern) =>
+        pattern == "*" || host == pattern || (pattern.StartsWith("*.", StringComparison.Ordinal) && host.EndsWith(pattern[1..], StringComparison.Ordinal));
+
+    /// <summary>Exact hosts rank above wildcards; longer wildcards above shorter ones.</summary>
+    private static int Specificity(string pattern) => pattern.StartsWith('*') ? pattern.Length : int.MaxValue;
+}

@@ -1,0 +1,75 @@
+using Causeway.Api.Diagnostics;
+using Causeway.Api.Loading;
+using Causeway.Api.Validation;
+using Causeway.ControlPlane.Mesh;
+using Causeway.ControlPlane.Translation;
+
+namespace Causeway.ControlPlane.Tests.Support;
+
+/// <summary>Builds a mesh from YAML (validated: a test config with errors fails loudly) and translates it for a proxy.</summary>
+internal static class TestMesh
+{
+    public static MeshState Load(params string[] yamlDocuments)
+    {
+        var resources = new List<LoadedResource>();
+        foreach (var yaml in yamlDocuments)
+        {
+            var loaded = ConfigLoader.LoadText(yaml, "test.yaml");
+            var errors = loaded.Diagnostics.Where(d => d.Severity == Severity.Error).ToList();
+            foreach (var r in loaded.Resources)
+            {
+                errors.AddRange(ResourceValidation.Validate(r).Where(d => d.Severity == Severity.Error));
+            }
+
+            Assert.True(errors.Count == 0, "test config has errors:\n" + string.Join("\n", errors));
+            resources.AddRange(loaded.Resources);
+        }
+
+        return new MeshState(resources);
+    }
+
+    public static MeshState LoadFiles(params string[] paths)
+    {
+        var result = ResourceValidation.LoadAndValidate(paths);
+        Assert.True(result.Diagnostics.All(d => d.Severity != Severity.Error), string.Join("\n", result.Diagnostics.Where(d => d.Severity == Severity.Error)));
+        return new MeshState(result.Valid);
+    }
+
+    public static Simulation Sidecar(this MeshState mesh, string name, string ns, params (string Key, string Value)[] labels) =>
+        new(ProxySnapshotBuilder.Build(mesh, ProxyRequest.Sidecar(name, ns, labels.ToDictionary(l => l.Key, l => l.Value))));
+
+    public static Simulation Gateway(this MeshState mesh, params (string Key, string Value)[] labels) =>
+        new(ProxySnapshotBuilder.Build(mesh, ProxyRequest.Gateway("gateway", "istio-system", labels.ToDictionary(l => l.Key, l => l.Value))));
+
+    /// <summary>A ServiceEntry (MESH_INTERNAL, STATIC) plus one WorkloadEntry per version, on loopback addresses.</summary>
+    public static string Service(string name, string ns, uint port = 9080, string protocol = "HTTP", params string[] versions)
+    {
+        var yaml = $$$"""
+            apiVersion: networking.istio.io/v1
+            kind: ServiceEntry
+            metadata: {name: {{{name}}}, namespace: {{{ns}}}}
+            spec:
+              hosts: [{{{name}}}.{{{ns}}}.svc.cluster.local]
+              location: MESH_INTERNAL
+              resolution: STATIC
+              ports: [{number: {{{port}}}, name: {{{protocol.ToLowerInvariant()}}}, protocol: {{{protocol}}}}]
+              workloadSelector: {labels: {app: {{{name}}}}}
+
+            """;
+        var i = 0;
+        foreach (var v in versions.DefaultIfEmpty("v1"))
+        {
+            i++;
+            yaml += $$$"""
+                ---
+                apiVersion: networking.istio.io/v1
+                kind: WorkloadEntry
+                metadata: {name: {{{name}}}-{{{v}}}, namespace: {{{ns}}}}
+                spec: {address: 127.0.{{{Math.Abs(name.GetHashCode(StringComparison.Ordinal)) % 200}}}.{{{i}}}, labels: {app: {{{name}}}, version: {{{v}}}}}
+
+                """;
+        }
+
+        return yaml;
+    }
+}
