@@ -12,6 +12,7 @@ internal static class Program
         {
             CheckCommands.Validate(),
             CheckCommands.Analyze(),
+            ProxyCommand.Create(),
         };
         return root.Parse(args).Invoke();
     }

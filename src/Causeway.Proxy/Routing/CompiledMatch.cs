@@ -76,7 +76,7 @@ internal sealed class CompiledMatch
             var q = request.Query;
             foreach (var (name, value) in query)
             {
-                if (!QueryString.TryGet(q, name, out var actual) || (value is not null && !value.Matches(actual)))
+                if (!QueryParameters.TryGet(q, name, out var actual) || (value is not null && !value.Matches(actual)))
                 {
                     return false;
                 }

@@ -1,7 +1,7 @@
 namespace Causeway.Proxy.Routing;
 
 /// <summary>Finds a query parameter's (percent-decoded) value without building a dictionary per request.</summary>
-internal static class QueryString
+internal static class QueryParameters
 {
     public static bool TryGet(string query, string name, out string value)
     {

@@ -1,0 +1,118 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Net;
+using Causeway.Proxy;
+using Causeway.Proxy.Config;
+
+namespace Causeway.Cli.Commands;
+
+/// <summary><c>causeway proxy</c>: runs the data-plane proxy as a sidecar or a gateway.</summary>
+internal static class ProxyCommand
+{
+    public static Command Create()
+    {
+        var config = new Option<string>("--config")
+        {
+            Description = "Directory of Istio YAML to run from (static mode, no control plane): compiled by the proxy itself and reloaded when files change; a change with errors is rejected and the last good configuration keeps serving.",
+            Required = true,
+        };
+        var role = new Option<string>("--role")
+        {
+            Description = "sidecar (outbound listeners per reachable service port, inbound listeners to the local app) or gateway (listeners per Gateway server port).",
+            DefaultValueFactory = _ => "sidecar",
+        };
+        role.AcceptOnlyFromAmong("sidecar", "gateway");
+        var workload = new Option<string?>("--workload")
+        {
+            Description = "Sidecar: the workload this proxy stands beside, as NAME.NAMESPACE of its WorkloadEntry (its labels select routes, Sidecar and DestinationRule scope).",
+        };
+        var gatewayLabels = new Option<string?>("--gateway-labels")
+        {
+            Description = "Gateway: the proxy's labels, as k=v[,k=v]; Gateways whose selector matches them are served (e.g. istio=ingressgateway).",
+        };
+        var adminPort = new Option<int>("--admin-port")
+        {
+            Description = "Admin listener port on 127.0.0.1 (/ready, /config_dump, /clusters, /stats); 0 picks a free one.",
+            DefaultValueFactory = _ => 15000,
+        };
+        var outboundAddress = new Option<string>("--outbound-address")
+        {
+            Description = "Address outbound (sidecar) listeners bind to. Inbound listeners bind to the workload's address.",
+            DefaultValueFactory = _ => "127.0.0.1",
+        };
+        var gatewayAddress = new Option<string>("--gateway-address")
+        {
+            Description = "Address gateway listeners bind to.",
+            DefaultValueFactory = _ => "0.0.0.0",
+        };
+        var portMap = new Option<string[]>("--port-map")
+        {
+            Description = "CONFIG_PORT=LOCAL_PORT, repeatable: bind a listener declared on one port to another locally. Istio's ingress maps Service port 80 to 8080 in its pod; on one machine a Gateway server on port 80 can be served on 18080 with --port-map 80=18080.",
+            AllowMultipleArgumentsPerToken = true,
+        };
+        var command = new Command("proxy", "Run the Causeway proxy (sidecar or gateway) from a directory of Istio YAML.")
+        {
+            config, role, workload, gatewayLabels, adminPort, outboundAddress, gatewayAddress, portMap,
+        };
+        command.SetAction(async (parse, cancel) =>
+        {
+            ProxyIdentity identity;
+            if (parse.GetValue(role) == "gateway")
+            {
+                var labels = ParseLabels(parse.GetValue(gatewayLabels));
+                if (labels.Count == 0)
+                {
+                    await Console.Error.WriteLineAsync("--role gateway needs --gateway-labels (for example istio=ingressgateway)").ConfigureAwait(false);
+                    return 2;
+                }
+
+                identity = ProxyIdentity.Gateway(labels);
+            }
+            else
+            {
+                var name = parse.GetValue(workload);
+                if (string.IsNullOrEmpty(name))
+                {
+                    await Console.Error.WriteLineAsync("--role sidecar needs --workload NAME.NAMESPACE").ConfigureAwait(false);
+                    return 2;
+                }
+
+                identity = ProxyIdentity.Sidecar(name);
+            }
+
+            var options = new ProxyOptions
+            {
+                AdminPort = parse.GetValue(adminPort),
+                OutboundAddress = IPAddress.Parse(parse.GetValue(outboundAddress)!),
+                GatewayAddress = IPAddress.Parse(parse.GetValue(gatewayAddress)!),
+                PortMap = ParsePortMap(parse.GetValue(portMap) ?? []),
+            };
+            await using var host = await ProxyHost.StartAsync(options).ConfigureAwait(false);
+            host.Status += message => Console.WriteLine($"[{DateTime.UtcNow:HH:mm:ss}] {message}");
+            Console.WriteLine($"causeway proxy ({identity.Role.ToString().ToLowerInvariant()} {identity.Name}.{identity.Namespace}); admin on http://127.0.0.1:{host.AdminPort}");
+            await using var source = new StaticConfigSource(parse.GetValue(config)!, identity, host.ApplyAsync, message => Console.WriteLine($"[{DateTime.UtcNow:HH:mm:ss}] {message}"));
+            try
+            {
+                await Task.Delay(Timeout.Infinite, cancel).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                Console.WriteLine("stopping");
+            }
+
+            return 0;
+        });
+        return command;
+    }
+
+    private static Dictionary<string, string> ParseLabels(string? text) =>
+        (text ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(p => p.Split('=', 2))
+            .Where(p => p.Length == 2)
+            .ToDictionary(p => p[0], p => p[1]);
+
+    private static Dictionary<uint, int> ParsePortMap(IEnumerable<string> entries) =>
+        entries.SelectMany(e => e.Split(',', StringSplitOptions.RemoveEmptyEntries))
+            .Select(e => e.Split('=', 2))
+            .ToDictionary(p => uint.Parse(p[0], CultureInfo.InvariantCulture), p => int.Parse(p[1], CultureInfo.InvariantCulture));
+}

@@ -1,0 +1,92 @@
+using System.Net;
+using System.Text;
+using Causeway.Proxy.Forwarding;
+using Causeway.Proxy.Runtime;
+using Google.Protobuf;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Causeway.Proxy.Admin;
+
+/// <summary>
+/// The admin listener (127.0.0.1 only, port 15000 as Envoy's by default): readiness, and what the proxy believes,
+/// as JSON: the whole snapshot, listeners, routes, clusters with their endpoints' health and requests in flight, and
+/// the request counters.
+/// </summary>
+internal sealed class AdminServer : IAsyncDisposable
+{
+    private static readonly JsonFormatter Json = new(JsonFormatter.Settings.Default.WithFormatDefaultValues(false).WithIndentation());
+    private readonly WebApplication app;
+
+    private AdminServer(WebApplication app) => this.app = app;
+
+    public int Port { get; private set; }
+
+    public static async Task<AdminServer> StartAsync(IPEndPoint bind, ProxyState state, ProxyStats stats, Func<string> status)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.ConfigureKestrel(o => o.Listen(bind));
+        var app = builder.Build();
+        app.Run(async ctx =>
+        {
+            var snapshot = state.Current;
+            var (code, type, body) = ctx.Request.Path.Value switch
+            {
+                "/ready" => snapshot is null ? (503, "text/plain", "NOT READY: no configuration yet\n") : (200, "text/plain", "LIVE\n"),
+                "/server_info" => (200, "application/json", $"{{\"version\":\"{snapshot?.Version}\",\"state\":\"{(snapshot is null ? "INITIALIZING" : "LIVE")}\",\"status\":{System.Text.Json.JsonSerializer.Serialize(status(), AdminJson.Default.String)}}}\n"),
+                "/config_dump" => snapshot is null ? (503, "text/plain", "no configuration\n") : (200, "application/json", Json.Format(snapshot.Source) + "\n"),
+                "/clusters" => (200, "text/plain", Clusters(snapshot)),
+                "/stats" => (200, "text/plain", stats.Render()),
+                _ => (404, "text/plain", "endpoints: /ready /server_info /config_dump /clusters /stats\n"),
+            };
+            ctx.Response.StatusCode = code;
+            ctx.Response.ContentType = type;
+            await ctx.Response.WriteAsync(body).ConfigureAwait(false);
+        });
+        await app.StartAsync().ConfigureAwait(false);
+        var server = new AdminServer(app);
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault();
+        server.Port = address is null ? bind.Port : new Uri(address).Port;
+        return server;
+    }
+
+    /// <summary>Envoy's /clusters text shape: one line per fact, <c>cluster::host:port::fact::value</c>.</summary>
+    private static string Clusters(CompiledSnapshot? snapshot)
+    {
+        if (snapshot is null)
+        {
+            return "";
+        }
+
+        var sb = new StringBuilder();
+        foreach (var cluster in snapshot.Clusters.Values.OrderBy(c => c.Name, StringComparer.Ordinal))
+        {
+            sb.Append(cluster.Name).Append("::lb_policy::").Append(cluster.Cluster.LbPolicy).Append('\n');
+            foreach (var e in cluster.Endpoints)
+            {
+                var prefix = $"{cluster.Name}::{e.Key}::";
+                sb.Append(prefix).Append("health_flags::").Append(e.Healthy ? "healthy" : "/failed_eds_health").Append('\n');
+                sb.Append(prefix).Append("rq_active::").Append(e.ActiveRequests).Append('\n');
+                sb.Append(prefix).Append("weight::").Append(e.Weight).Append('\n');
+                sb.Append(prefix).Append("workload::").Append(e.Source.Workload).Append('\n');
+            }
+        }
+
+        return sb.ToString();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await app.StopAsync().ConfigureAwait(false);
+        await app.DisposeAsync().ConfigureAwait(false);
+    }
+}
+
+[System.Text.Json.Serialization.JsonSerializable(typeof(string))]
+internal sealed partial class AdminJson : System.Text.Json.Serialization.JsonSerializerContext;

@@ -1,0 +1,40 @@
+using System.Net;
+using Causeway.Protocol.V1;
+
+namespace Causeway.Proxy.Balancing;
+
+/// <summary>
+/// One upstream host of a cluster with its live state (requests in flight). The state object is kept across
+/// snapshots while the host stays, so balancing and (later) outlier detection carry on undisturbed.
+/// </summary>
+public sealed class UpstreamEndpoint(Endpoint source)
+{
+    private int active;
+
+    public Endpoint Source { get; private set; } = source;
+
+    public string Address => Source.Address;
+
+    public uint Port => Source.Port;
+
+    /// <summary>host:port, IPv6 bracketed: the key that identifies the host across snapshots.</summary>
+    public string Key { get; } = Format(source.Address, source.Port);
+
+    public int Weight => (int)Math.Max(1, Source.Weight);
+
+    public bool Healthy => Source.Healthy;
+
+    public int ActiveRequests => Volatile.Read(ref active);
+
+    public void Begin() => Interlocked.Increment(ref active);
+
+    public void End() => Interlocked.Decrement(ref active);
+
+    /// <summary>Takes the new snapshot's description of the same host (labels, weight, health may change).</summary>
+    public void Update(Endpoint source) => Source = source;
+
+    public static string Format(string address, uint port) =>
+        IPAddress.TryParse(address, out var ip) && ip.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6
+            ? $"[{address}]:{port}"
+            : $"{address}:{port}";
+}

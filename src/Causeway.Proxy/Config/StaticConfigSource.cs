@@ -1,0 +1,166 @@
+using Causeway.Api.Diagnostics;
+using Causeway.Api.Loading;
+using Causeway.Api.Validation;
+using Causeway.ControlPlane.Mesh;
+using Causeway.ControlPlane.Translation;
+using Causeway.Protocol.V1;
+
+namespace Causeway.Proxy.Config;
+
+/// <summary>
+/// The proxy's own config source when there is no control plane: a directory of Istio YAML, compiled here with the
+/// same translation the control plane uses, and reloaded when files change (debounced; polled too, as file watching
+/// is not reliable everywhere). A change with any error is rejected whole and the last good snapshot keeps serving.
+/// </summary>
+public sealed class StaticConfigSource : IAsyncDisposable
+{
+    private readonly string directory;
+    private readonly ProxyIdentity identity;
+    private readonly Func<ProxySnapshot, Task<string?>> apply;
+    private readonly Action<string> report;
+    private readonly FileSystemWatcher? watcher;
+    private readonly CancellationTokenSource stop = new();
+    private readonly SemaphoreSlim signal = new(0);
+    private readonly Task loop;
+    private string fingerprint = "";
+
+    public StaticConfigSource(string directory, ProxyIdentity identity, Func<ProxySnapshot, Task<string?>> apply, Action<string> report, TimeSpan? pollInterval = null)
+    {
+        this.directory = directory;
+        this.identity = identity;
+        this.apply = apply;
+        this.report = report;
+        try
+        {
+            watcher = new FileSystemWatcher(directory) { IncludeSubdirectories = true, EnableRaisingEvents = true };
+            watcher.Changed += (_, _) => signal.Release();
+            watcher.Created += (_, _) => signal.Release();
+            watcher.Deleted += (_, _) => signal.Release();
+            watcher.Renamed += (_, _) => signal.Release();
+        }
+        catch (Exception ex) when (ex is IOException or ArgumentException or PlatformNotSupportedException)
+        {
+            report("file watching unavailable, polling only: " + ex.Message);
+        }
+
+        loop = RunAsync(pollInterval ?? TimeSpan.FromSeconds(1));
+    }
+
+    /// <summary>The version last applied, or null before the first good load.</summary>
+    public string? AppliedVersion { get; private set; }
+
+    /// <summary>Loads the directory now; returns null when a snapshot was applied (or nothing changed), else why not.</summary>
+    public async Task<string?> ReloadAsync()
+    {
+        var result = ResourceValidation.LoadAndValidate([directory]);
+        var errors = result.Diagnostics.Where(d => d.Severity == Severity.Error).ToList();
+        if (errors.Count > 0)
+        {
+            var message = $"config in {directory} has {errors.Count} error(s); keeping {(AppliedVersion is null ? "no configuration" : "snapshot " + AppliedVersion)}:\n  " +
+                          string.Join("\n  ", errors.Take(10).Select(e => e.ToString()));
+            report(message);
+            return message;
+        }
+
+        var mesh = new MeshState(result.Valid);
+        var request = Resolve(mesh);
+        if (request is null)
+        {
+            var message = $"workload {identity.Name}.{identity.Namespace} is not defined (no WorkloadEntry {identity.Name} in namespace {identity.Namespace})";
+            report(message);
+            return message;
+        }
+
+        var snapshot = ProxySnapshotBuilder.Build(mesh, request);
+        if (snapshot.Version == AppliedVersion)
+        {
+            return null;
+        }
+
+        var error = await apply(snapshot).ConfigureAwait(false);
+        if (error is null)
+        {
+            AppliedVersion = snapshot.Version;
+        }
+
+        return error;
+    }
+
+    private ProxyRequest? Resolve(MeshState mesh)
+    {
+        if (identity.Role == ProxyRole.Gateway)
+        {
+            return new ProxyRequest(ProxyRole.Gateway, identity.Name, identity.Namespace, identity.Labels);
+        }
+
+        var workload = mesh.Registry.Workloads.FirstOrDefault(w => w.Name == identity.Name && w.Namespace == identity.Namespace);
+        return workload is null
+            ? null
+            : new ProxyRequest(ProxyRole.Sidecar, workload.Name, workload.Namespace, workload.Labels, workload.Address, workload.ServiceAccount, workload.Locality);
+    }
+
+    private async Task RunAsync(TimeSpan poll)
+    {
+        while (!stop.IsCancellationRequested)
+        {
+            var current = Fingerprint();
+            if (current != fingerprint)
+            {
+                // Debounce: editors write files in several steps.
+                await Task.Delay(TimeSpan.FromMilliseconds(150), stop.Token).ContinueWith(_ => { }, TaskScheduler.Default).ConfigureAwait(false);
+                fingerprint = Fingerprint();
+                try
+                {
+                    await ReloadAsync().ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+                {
+                    report("could not read the config: " + ex.Message);
+                }
+            }
+
+            try
+            {
+                await signal.WaitAsync(poll, stop.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>Names, sizes and write times of the config files: cheap to compute, changes with any edit.</summary>
+    private string Fingerprint()
+    {
+        try
+        {
+            return string.Join("|", ConfigLoader.EnumerateConfigFiles(directory).Select(f =>
+            {
+                var info = new FileInfo(f);
+                return $"{f}:{info.Length}:{info.LastWriteTimeUtc.Ticks}";
+            }));
+        }
+        catch (IOException)
+        {
+            return "";
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await stop.CancelAsync().ConfigureAwait(false);
+        signal.Release();
+        try
+        {
+            await loop.ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+
+        watcher?.Dispose();
+        stop.Dispose();
+        signal.Dispose();
+    }
+}

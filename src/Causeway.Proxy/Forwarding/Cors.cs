@@ -1,0 +1,99 @@
+using System.Globalization;
+using Causeway.Protocol.V1;
+using Causeway.Proxy.Routing;
+using Microsoft.AspNetCore.Http;
+
+namespace Causeway.Proxy.Forwarding;
+
+/// <summary>
+/// Istio's CORS policy as Envoy applies it: a preflight (OPTIONS with Origin and Access-Control-Request-Method) from
+/// an allowed origin is answered by the proxy with the allowed methods, headers and max age; an actual request from an
+/// allowed origin gets Access-Control-Allow-Origin (the origin echoed back) and the exposed headers. Origins that do
+/// not match get no CORS headers; unmatched preflights are forwarded unless the policy says IGNORE.
+/// </summary>
+internal static class Cors
+{
+    /// <summary>True when the request was a preflight answered here.</summary>
+    public static bool Handle(HttpContext ctx, CorsPolicy policy, string origin)
+    {
+        var isPreflight = HttpMethods.IsOptions(ctx.Request.Method) && ctx.Request.Headers.ContainsKey("Access-Control-Request-Method");
+        if (!isPreflight)
+        {
+            return false;
+        }
+
+        if (!Allowed(policy, origin))
+        {
+            if (!policy.IgnoreUnmatchedPreflights)
+            {
+                return false;
+            }
+
+            ctx.Response.StatusCode = 200;
+            ctx.Response.ContentLength = 0;
+            return true;
+        }
+
+        var headers = ctx.Response.Headers;
+        headers.AccessControlAllowOrigin = origin;
+        if (policy.AllowMethods.Count > 0)
+        {
+            headers.AccessControlAllowMethods = string.Join(",", policy.AllowMethods);
+        }
+
+        if (policy.AllowHeaders.Count > 0)
+        {
+            headers.AccessControlAllowHeaders = string.Join(",", policy.AllowHeaders);
+        }
+
+        if (policy.MaxAgeSeconds >= 0)
+        {
+            headers.AccessControlMaxAge = policy.MaxAgeSeconds.ToString(CultureInfo.InvariantCulture);
+        }
+
+        if (policy.AllowCredentials)
+        {
+            headers.AccessControlAllowCredentials = "true";
+        }
+
+        ctx.Response.StatusCode = 200;
+        ctx.Response.ContentLength = 0;
+        return true;
+    }
+
+    /// <summary>Adds CORS headers to an actual (non-preflight) response when the origin is allowed.</summary>
+    public static void Decorate(HttpContext ctx, CorsPolicy policy, string origin)
+    {
+        if (!Allowed(policy, origin))
+        {
+            return;
+        }
+
+        ctx.Response.Headers.AccessControlAllowOrigin = origin;
+        if (policy.ExposeHeaders.Count > 0)
+        {
+            ctx.Response.Headers.AccessControlExposeHeaders = string.Join(",", policy.ExposeHeaders);
+        }
+
+        if (policy.AllowCredentials)
+        {
+            ctx.Response.Headers.AccessControlAllowCredentials = "true";
+        }
+    }
+
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<CorsPolicy, StringMatcher[]> Compiled = [];
+
+    private static bool Allowed(CorsPolicy policy, string origin)
+    {
+        var matchers = Compiled.GetValue(policy, p => p.AllowOrigins.Select(m => StringMatcher.Compile(m)).OfType<StringMatcher>().ToArray());
+        foreach (var m in matchers)
+        {
+            if (m.Matches(origin))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+}

@@ -1,0 +1,48 @@
+using Causeway.Proxy.Routing;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+
+namespace Causeway.Proxy.Forwarding;
+
+/// <summary>
+/// The live request as routing sees it. The path is the raw request target (not percent-decoded), as Envoy matches
+/// it; header values of a repeated header are joined with ','.
+/// </summary>
+internal readonly struct HttpContextRouteRequest : IRouteRequest
+{
+    private readonly HttpRequest request;
+
+    public HttpContextRouteRequest(HttpContext context, uint port)
+    {
+        request = context.Request;
+        Port = port;
+        var raw = context.Features.Get<IHttpRequestFeature>()?.RawTarget ?? (request.Path.Value + request.QueryString.Value);
+        var q = raw.IndexOf('?', StringComparison.Ordinal);
+        Path = q < 0 ? raw : raw[..q];
+        Query = q < 0 ? "" : raw[(q + 1)..];
+    }
+
+    public string Method => request.Method;
+
+    public string Scheme => request.Scheme;
+
+    public string Authority => request.Host.Value ?? "";
+
+    public string Path { get; }
+
+    public string Query { get; }
+
+    public uint Port { get; }
+
+    public bool TryGetHeader(string name, out string value)
+    {
+        if (request.Headers.TryGetValue(name, out var values))
+        {
+            value = values.Count == 1 ? values[0] ?? "" : values.ToString();
+            return true;
+        }
+
+        value = "";
+        return false;
+    }
+}

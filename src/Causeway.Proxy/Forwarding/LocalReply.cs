@@ -1,0 +1,31 @@
+using Microsoft.AspNetCore.Http;
+
+namespace Causeway.Proxy.Forwarding;
+
+/// <summary>Responses the proxy writes itself, with Envoy's status codes and bodies so clients and tooling see the same.</summary>
+internal static class LocalReply
+{
+    public const string NoHealthyUpstream = "no healthy upstream";
+    public const string ConnectFailure = "upstream connect error or disconnect/reset before headers. reset reason: connection failure";
+    public const string ConnectionTermination = "upstream connect error or disconnect/reset before headers. reset reason: connection termination";
+
+    public static Task WriteAsync(HttpContext ctx, int status, string body = "")
+    {
+        if (ctx.Response.HasStarted)
+        {
+            ctx.Abort();
+            return Task.CompletedTask;
+        }
+
+        ctx.Response.StatusCode = status;
+        if (body.Length == 0)
+        {
+            ctx.Response.ContentLength = 0;
+            return Task.CompletedTask;
+        }
+
+        ctx.Response.ContentType = "text/plain";
+        ctx.Response.ContentLength = System.Text.Encoding.UTF8.GetByteCount(body);
+        return ctx.Response.WriteAsync(body);
+    }
+}

@@ -1,0 +1,70 @@
+using System.Net;
+using Causeway.Protocol.V1;
+using Causeway.Proxy.Forwarding;
+using Causeway.Proxy.Runtime;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Causeway.Proxy.Listeners;
+
+/// <summary>
+/// One listener as a Kestrel server: HTTP listeners take HTTP/1.1 and h2c on one port (through the sniffing
+/// transport) and hand every request to the shared request handler with the listener's name; TCP listeners relay
+/// connections. The listener's behaviour comes from the current snapshot on each request, so a config change does
+/// not restart it; only a change of address, port or protocol does.
+/// </summary>
+internal sealed class ListenerHost : IAsyncDisposable
+{
+    private readonly WebApplication app;
+
+    private ListenerHost(WebApplication app, IPEndPoint bind, string key)
+    {
+        this.app = app;
+        Bind = bind;
+        Key = key;
+    }
+
+    public IPEndPoint Bind { get; }
+
+    /// <summary>What identifies the listener's socket: address, port and protocol.</summary>
+    public string Key { get; }
+
+    public static async Task<ListenerHost> StartAsync(Listener listener, IPEndPoint bind, ProxyState state, ProxyStats stats, ProxyRequestHandler handler, SniffingListenerFactory sniffing)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.Services.AddSingleton<IConnectionListenerFactory>(sniffing);
+        builder.WebHost.ConfigureKestrel(options =>
+        {
+            options.AddServerHeader = false;
+            options.Limits.MaxRequestBodySize = null; // streamed, never buffered: no reason to cap it here
+            if (listener.Protocol == ListenerProtocol.Tcp)
+            {
+                var relay = new TcpRelay(state, stats, listener.Name, Random.Shared);
+                options.Listen(bind, l => l.Use(_ => relay.HandleAsync));
+            }
+            else
+            {
+                options.Listen(new SniffingEndPoint(bind, SniffedProtocol.Http1), l => l.Protocols = HttpProtocols.Http1);
+                options.Listen(new SniffingEndPoint(bind, SniffedProtocol.Http2), l => l.Protocols = HttpProtocols.Http2);
+            }
+        });
+        var app = builder.Build();
+        var name = listener.Name;
+        app.Run(ctx => handler.HandleAsync(ctx, name));
+        await app.StartAsync().ConfigureAwait(false);
+        return new ListenerHost(app, bind, KeyOf(listener, bind));
+    }
+
+    public static string KeyOf(Listener listener, IPEndPoint bind) => $"{listener.Name}|{bind}|{listener.Protocol}";
+
+    public async ValueTask DisposeAsync()
+    {
+        await app.StopAsync().ConfigureAwait(false);
+        await app.DisposeAsync().ConfigureAwait(false);
+    }
+}

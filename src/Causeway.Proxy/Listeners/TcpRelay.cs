@@ -1,0 +1,92 @@
+using System.Net.Sockets;
+using Causeway.Protocol.V1;
+using Causeway.Proxy.Forwarding;
+using Causeway.Proxy.Runtime;
+using Microsoft.AspNetCore.Connections;
+
+namespace Causeway.Proxy.Listeners;
+
+/// <summary>
+/// Opaque TCP: each accepted connection goes to a host of the listener's cluster (weighted, then balanced) and
+/// bytes are relayed both ways until either side closes. A connection that cannot be placed is closed (UH/UF).
+/// </summary>
+internal sealed class TcpRelay(ProxyState state, ProxyStats stats, string listenerName, Random random)
+{
+    public async Task HandleAsync(ConnectionContext connection)
+    {
+        var snapshot = state.Current;
+        if (snapshot is null || !snapshot.Listeners.TryGetValue(listenerName, out var listener) || listener.Tcp is null)
+        {
+            return;
+        }
+
+        var total = (uint)listener.Tcp.Clusters.Sum(c => (long)c.Weight);
+        var pick = total == 0 ? null : Pick(listener.Tcp.Clusters, (uint)random.NextInt64(total));
+        if (pick is null || !snapshot.Clusters.TryGetValue(pick.Cluster, out var cluster))
+        {
+            stats.Record(pick?.Cluster ?? "", 0, ResponseFlags.NoClusterFound);
+            return;
+        }
+
+        var endpoint = cluster.Healthy.Count == 0 ? null : cluster.Balancer.Pick(cluster.Healthy, null, null);
+        if (endpoint is null)
+        {
+            stats.Record(cluster.Name, 0, ResponseFlags.NoHealthyUpstream);
+            return;
+        }
+
+        using var upstream = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        endpoint.Begin();
+        try
+        {
+            using var connectTimeout = new CancellationTokenSource(TimeSpan.FromMilliseconds(Math.Max(1, cluster.Cluster.ConnectionPool?.ConnectTimeoutMs ?? 10_000)));
+            await upstream.ConnectAsync(endpoint.Address, (int)endpoint.Port, connectTimeout.Token).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is SocketException or OperationCanceledException)
+        {
+            endpoint.End();
+            stats.Record(cluster.Name, 0, ResponseFlags.UpstreamConnectionFailure);
+            return;
+        }
+
+        try
+        {
+            await using var upstreamStream = new NetworkStream(upstream, ownsSocket: false);
+            await using var downIn = connection.Transport.Input.AsStream();
+            await using var downOut = connection.Transport.Output.AsStream();
+            using var done = CancellationTokenSource.CreateLinkedTokenSource(connection.ConnectionClosed);
+            var toUpstream = HttpForwarder.PumpAsync(downIn, upstreamStream, done.Token);
+            var toDownstream = HttpForwarder.PumpAsync(upstreamStream, downOut, done.Token);
+            await Task.WhenAny(toUpstream, toDownstream).ConfigureAwait(false);
+
+            // Half-close: let the other direction drain briefly, then end both.
+            upstream.Shutdown(SocketShutdown.Send);
+            await Task.WhenAny(Task.WhenAll(toUpstream, toDownstream), Task.Delay(TimeSpan.FromSeconds(1))).ConfigureAwait(false);
+            await done.CancelAsync().ConfigureAwait(false);
+            stats.Record(cluster.Name, 0, ResponseFlags.None);
+        }
+        catch (SocketException)
+        {
+            stats.Record(cluster.Name, 0, ResponseFlags.UpstreamRemoteReset);
+        }
+        finally
+        {
+            endpoint.End();
+        }
+    }
+
+    private static WeightedCluster? Pick(IEnumerable<WeightedCluster> clusters, uint roll)
+    {
+        foreach (var c in clusters)
+        {
+            if (roll < c.Weight)
+            {
+                return c;
+            }
+
+            roll -= c.Weight;
+        }
+
+        return null;
+    }
+}

@@ -1,0 +1,24 @@
+using System.Net;
+
+namespace Causeway.Proxy;
+
+/// <summary>Where the proxy's listeners bind on this machine.</summary>
+public sealed class ProxyOptions
+{
+    /// <summary>Outbound (sidecar) listeners without an address bind here; 127.0.0.1 by default.</summary>
+    public IPAddress OutboundAddress { get; init; } = IPAddress.Loopback;
+
+    /// <summary>Gateway listeners bind here; all interfaces by default.</summary>
+    public IPAddress GatewayAddress { get; init; } = IPAddress.Any;
+
+    /// <summary>
+    /// Config port to local port, for ports that cannot or should not be bound as declared (Istio's ingress maps
+    /// Service port 80 to 8080 in its pod; on one machine a gateway on port 80 might map to 18080).
+    /// </summary>
+    public IReadOnlyDictionary<uint, int> PortMap { get; init; } = new Dictionary<uint, int>();
+
+    public IPAddress AdminAddress { get; init; } = IPAddress.Loopback;
+
+    /// <summary>Envoy's admin port by default; 0 picks a free port.</summary>
+    public int AdminPort { get; init; } = 15000;
+}

@@ -1,0 +1,29 @@
+using Causeway.Protocol.V1;
+using Causeway.Proxy.Routing;
+
+namespace Causeway.Proxy.Runtime;
+
+/// <summary>
+/// Everything one request needs, compiled once per snapshot and never changed after: a request reads the current
+/// instance once at its start and sees one consistent configuration.
+/// </summary>
+public sealed class CompiledSnapshot
+{
+    internal CompiledSnapshot(ProxySnapshot source, IReadOnlyDictionary<string, CompiledRouteTable> routeTables, IReadOnlyDictionary<string, ClusterRuntime> clusters)
+    {
+        Source = source;
+        RouteTables = routeTables;
+        Clusters = clusters;
+        Listeners = source.Listeners.ToDictionary(l => l.Name, StringComparer.Ordinal);
+    }
+
+    public ProxySnapshot Source { get; }
+
+    public string Version => Source.Version;
+
+    public IReadOnlyDictionary<string, CompiledRouteTable> RouteTables { get; }
+
+    public IReadOnlyDictionary<string, ClusterRuntime> Clusters { get; }
+
+    public IReadOnlyDictionary<string, Listener> Listeners { get; }
+}

@@ -1,0 +1,114 @@
+using Causeway.Protocol.V1;
+using Causeway.Proxy.Balancing;
+using Causeway.Proxy.Routing;
+
+namespace Causeway.Proxy.Runtime;
+
+/// <summary>
+/// Holds the current compiled snapshot and swaps it atomically. Applying a snapshot compiles it completely first:
+/// a snapshot that fails to compile (for example a regex the engine refuses) is rejected and the last good one
+/// keeps serving. Host state and connection pools carry over for hosts and clusters that remain.
+/// </summary>
+public sealed class ProxyState : IDisposable
+{
+    private readonly Random random;
+    private readonly Lock applyGate = new();
+    private CompiledSnapshot? current;
+    private Dictionary<string, UpstreamPool> pools = new(StringComparer.Ordinal);
+    private Dictionary<string, UpstreamEndpoint> hosts = new(StringComparer.Ordinal);
+
+    public ProxyState(Random? random = null) => this.random = random ?? Random.Shared;
+
+    /// <summary>How long a connection pool dropped from the configuration lives on for requests in flight.</summary>
+    public static TimeSpan PoolDrainTime { get; set; } = TimeSpan.FromSeconds(60);
+
+    public CompiledSnapshot? Current => Volatile.Read(ref current);
+
+    public event Action<CompiledSnapshot>? Applied;
+
+    /// <summary>Compiles and swaps in a snapshot; returns null on success, else why it was rejected (a NACK).</summary>
+    public string? Apply(ProxySnapshot snapshot)
+    {
+        CompiledSnapshot compiled;
+        lock (applyGate)
+        {
+            try
+            {
+                compiled = Compile(snapshot);
+            }
+            catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or FormatException or NotSupportedException)
+            {
+                return $"snapshot {snapshot.Version} rejected: {ex.Message}";
+            }
+
+            Volatile.Write(ref current, compiled);
+        }
+
+        Applied?.Invoke(compiled);
+        return null;
+    }
+
+    private CompiledSnapshot Compile(ProxySnapshot snapshot)
+    {
+        var tables = snapshot.RouteTables.ToDictionary(t => t.Name, t => new CompiledRouteTable(t), StringComparer.Ordinal);
+        var endpointsByCluster = snapshot.Endpoints.ToDictionary(e => e.Cluster, StringComparer.Ordinal);
+        var newPools = new Dictionary<string, UpstreamPool>(StringComparer.Ordinal);
+        var newHosts = new Dictionary<string, UpstreamEndpoint>(StringComparer.Ordinal);
+        var clusters = new Dictionary<string, ClusterRuntime>(StringComparer.Ordinal);
+        foreach (var cluster in snapshot.Clusters)
+        {
+            var endpoints = new List<UpstreamEndpoint>();
+            foreach (var e in endpointsByCluster.GetValueOrDefault(cluster.Name)?.Endpoints ?? [])
+            {
+                var key = cluster.Name + "/" + UpstreamEndpoint.Format(e.Address, e.Port);
+                if (!newHosts.TryGetValue(key, out var host))
+                {
+                    host = hosts.GetValueOrDefault(key) ?? new UpstreamEndpoint(e);
+                    host.Update(e);
+                    newHosts[key] = host;
+                }
+
+                endpoints.Add(host);
+            }
+
+            var poolKey = UpstreamPool.KeyOf(cluster.ConnectionPool ?? new ConnectionPool());
+            if (!newPools.TryGetValue(poolKey, out var pool))
+            {
+                pool = pools.GetValueOrDefault(poolKey) ?? new UpstreamPool(cluster.ConnectionPool ?? new ConnectionPool());
+                newPools[poolKey] = pool;
+            }
+
+            var healthy = endpoints.Where(e => e.Healthy).ToList();
+            ILoadBalancer balancer = cluster.LbPolicy switch
+            {
+                LbPolicy.RoundRobin => new RoundRobinBalancer(),
+                LbPolicy.Random => new RandomBalancer(random),
+                LbPolicy.RingHash => new RingHashBalancer(healthy, cluster.Hash?.RingSize ?? 1024),
+                LbPolicy.Maglev => new MaglevBalancer(healthy, cluster.Hash?.MaglevTableSize ?? 65537),
+                _ => new LeastRequestBalancer(random),
+            };
+            clusters[cluster.Name] = new ClusterRuntime(cluster, endpoints, balancer, pool);
+        }
+
+        // Pools no longer used are closed after a drain period: requests in flight still hold them.
+        foreach (var (key, pool) in pools)
+        {
+            if (!newPools.ContainsKey(key))
+            {
+                _ = Task.Delay(PoolDrainTime).ContinueWith(_ => pool.Dispose(), TaskScheduler.Default);
+            }
+        }
+
+        pools = newPools;
+        hosts = newHosts;
+        return new CompiledSnapshot(snapshot, tables, clusters);
+    }
+
+    public void Dispose()
+    {
+        foreach (var pool in pools.Values)
+        {
+            pool.Dispose();
+        }
+    }
+}
