@@ -98,6 +98,11 @@ public sealed class ProxyRequestHandler(ProxyState state, ProxyStats stats, Rand
 
         PrepareForwardedHeaders(ctx);
         var target = new UpstreamRequest(Rewrite(route.Route, request), RewriteAuthority(route.Route, request), route.Route, destination);
+        if (route.Route.Mirrors.Count > 0)
+        {
+            await Mirroring.StartAsync(ctx, snapshot, route.Route, random, target.PathAndQuery).ConfigureAwait(false);
+        }
+
         endpoint.Begin();
         try
         {
