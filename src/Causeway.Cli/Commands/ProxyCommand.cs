@@ -56,7 +56,7 @@ internal static class ProxyCommand
         };
         command.SetAction(async (parse, cancel) =>
         {
-            ProxyIdentity identity;
+            WorkloadIdentity identity;
             if (parse.GetValue(role) == "gateway")
             {
                 var labels = ParseLabels(parse.GetValue(gatewayLabels));
@@ -66,7 +66,7 @@ internal static class ProxyCommand
                     return 2;
                 }
 
-                identity = ProxyIdentity.Gateway(labels);
+                identity = WorkloadIdentity.Gateway(labels);
             }
             else
             {
@@ -77,7 +77,7 @@ internal static class ProxyCommand
                     return 2;
                 }
 
-                identity = ProxyIdentity.Sidecar(name);
+                identity = WorkloadIdentity.Sidecar(name);
             }
 
             var options = new ProxyOptions

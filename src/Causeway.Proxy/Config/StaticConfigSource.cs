@@ -15,7 +15,7 @@ namespace Causeway.Proxy.Config;
 public sealed class StaticConfigSource : IAsyncDisposable
 {
     private readonly string directory;
-    private readonly ProxyIdentity identity;
+    private readonly WorkloadIdentity identity;
     private readonly Func<ProxySnapshot, Task<string?>> apply;
     private readonly Action<string> report;
     private readonly FileSystemWatcher? watcher;
@@ -24,7 +24,7 @@ public sealed class StaticConfigSource : IAsyncDisposable
     private readonly Task loop;
     private string fingerprint = "";
 
-    public StaticConfigSource(string directory, ProxyIdentity identity, Func<ProxySnapshot, Task<string?>> apply, Action<string> report, TimeSpan? pollInterval = null)
+    public StaticConfigSource(string directory, WorkloadIdentity identity, Func<ProxySnapshot, Task<string?>> apply, Action<string> report, TimeSpan? pollInterval = null)
     {
         this.directory = directory;
         this.identity = identity;
