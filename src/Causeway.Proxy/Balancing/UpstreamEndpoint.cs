@@ -20,6 +20,16 @@ public sealed class UpstreamEndpoint(Endpoint source)
     /// <summary>host:port, IPv6 bracketed: the key that identifies the host across snapshots.</summary>
     public string Key { get; } = Format(source.Address, source.Port);
 
+    /// <summary>
+    /// The upstream URI for a request target. Canonicalization is off: the path goes upstream byte for byte as
+    /// routing saw it (percent-encoding, dot segments), and skipping it makes building the URI cheap.
+    /// </summary>
+    public Uri UriFor(string pathAndQuery) => new(string.Concat(origin, pathAndQuery), in RawUri);
+
+    private static readonly UriCreationOptions RawUri = new() { DangerousDisablePathAndQueryCanonicalization = true };
+
+    private readonly string origin = "http://" + Format(source.Address, source.Port);
+
     public int Weight => (int)Math.Max(1, Source.Weight);
 
     public bool Healthy => Source.Healthy;

@@ -16,7 +16,14 @@ internal readonly struct HttpContextRouteRequest : IRouteRequest
     {
         request = context.Request;
         Port = port;
-        var raw = context.Features.Get<IHttpRequestFeature>()?.RawTarget ?? (request.Path.Value + request.QueryString.Value);
+        var raw = context.Features.Get<IHttpRequestFeature>()?.RawTarget;
+        if (raw is null || !raw.StartsWith('/'))
+        {
+            // Absolute-form (a request to a forward proxy) or asterisk-form: route on the path Kestrel parsed out.
+            raw = request.Path.Value is { Length: > 0 } p ? p + request.QueryString.Value : "/" + request.QueryString.Value;
+        }
+
+        Target = raw;
         var q = raw.IndexOf('?', StringComparison.Ordinal);
         Path = q < 0 ? raw : raw[..q];
         Query = q < 0 ? "" : raw[(q + 1)..];
@@ -31,6 +38,9 @@ internal readonly struct HttpContextRouteRequest : IRouteRequest
     public string Path { get; }
 
     public string Query { get; }
+
+    /// <summary>The raw request target, path and query, as received.</summary>
+    public string Target { get; }
 
     public uint Port { get; }
 

@@ -4,7 +4,9 @@ using System.Net.Sockets;
 using Causeway.Proxy.Balancing;
 using Causeway.Proxy.Runtime;
 using Microsoft.AspNetCore.Http;
+using System.Net.Http.Headers;
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Primitives;
 
 namespace Causeway.Proxy.Forwarding;
 
@@ -75,7 +77,7 @@ internal static class HttpForwarder
     private static HttpRequestMessage BuildRequest(HttpContext ctx, ClusterRuntime cluster, UpstreamEndpoint endpoint, UpstreamRequest target, bool upgrade)
     {
         var incoming = ctx.Request;
-        var message = new HttpRequestMessage(HttpMethod.Parse(incoming.Method), new Uri($"http://{endpoint.Key}{target.PathAndQuery}"));
+        var message = new HttpRequestMessage(HttpMethod.Parse(incoming.Method), endpoint.UriFor(target.PathAndQuery));
         var downstreamH2 = incoming.Protocol == "HTTP/2";
         if (!upgrade && (cluster.UpstreamHttp2 || (cluster.Cluster.Protocol == "AUTO" && downstreamH2)))
         {
@@ -94,22 +96,7 @@ internal static class HttpForwarder
             message.Content = new StreamContent(incoming.Body, BufferSize);
         }
 
-        foreach (var (name, values) in incoming.Headers)
-        {
-            if (HopByHopHeaders.Contains(name) && !(name.Equals("TE", StringComparison.OrdinalIgnoreCase) && values.ToString().Contains("trailers", StringComparison.OrdinalIgnoreCase)))
-            {
-                continue;
-            }
-
-            if (name.StartsWith("Content-", StringComparison.OrdinalIgnoreCase))
-            {
-                message.Content?.Headers.TryAddWithoutValidation(name, (IEnumerable<string?>)values);
-                continue;
-            }
-
-            message.Headers.TryAddWithoutValidation(name, (IEnumerable<string?>)values);
-        }
-
+        UpstreamRequestHeaders.Copy(incoming, message, target, copyContentHeaders: true);
         if (upgrade)
         {
             message.Headers.TryAddWithoutValidation("Connection", "Upgrade");
@@ -123,22 +110,25 @@ internal static class HttpForwarder
 
     private static void CopyResponseHeaders(HttpResponseMessage response, HttpResponse downstream)
     {
-        foreach (var header in response.Headers)
+        var switching = response.StatusCode == HttpStatusCode.SwitchingProtocols;
+
+        // NonValidated: the values as received, without HttpHeaders parsing each one on enumeration.
+        foreach (var (name, values) in response.Headers.NonValidated)
         {
-            if (!HopByHopHeaders.Contains(header.Key) || (response.StatusCode == HttpStatusCode.SwitchingProtocols && header.Key is "Upgrade" or "Connection"))
+            if (!HopByHopHeaders.Contains(name) || (switching && name is "Upgrade" or "Connection"))
             {
-                downstream.Headers[header.Key] = header.Value.ToArray();
+                downstream.Headers[name] = ToStringValues(values);
             }
         }
 
-        foreach (var header in response.Content.Headers)
+        foreach (var (name, values) in response.Content.Headers.NonValidated)
         {
-            downstream.Headers[header.Key] = header.Value.ToArray();
+            downstream.Headers[name] = ToStringValues(values);
         }
-
-        // Kestrel frames the body itself; a Content-Length it can trust stays.
-        downstream.Headers.Remove("Transfer-Encoding");
     }
+
+    private static StringValues ToStringValues(HeaderStringValues values) =>
+        values.Count == 1 ? new StringValues(values.ToString()) : new StringValues(values.ToArray());
 
     private static async Task CopyBodyAsync(HttpResponseMessage response, HttpContext ctx, CancellationToken cancel)
     {
@@ -169,11 +159,11 @@ internal static class HttpForwarder
 
     private static void CopyTrailers(HttpResponseMessage response, HttpContext ctx)
     {
-        if (response.TrailingHeaders.Any() && ctx.Features.Get<IHttpResponseTrailersFeature>() is { } trailers)
+        if (response.TrailingHeaders.NonValidated.Count > 0 && ctx.Features.Get<IHttpResponseTrailersFeature>() is { } trailers)
         {
-            foreach (var header in response.TrailingHeaders)
+            foreach (var (name, values) in response.TrailingHeaders.NonValidated)
             {
-                trailers.Trailers[header.Key] = header.Value.ToArray();
+                trailers.Trailers[name] = ToStringValues(values);
             }
         }
     }

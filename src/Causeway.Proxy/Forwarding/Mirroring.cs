@@ -15,7 +15,7 @@ internal static class Mirroring
 {
     public const int MaxBody = 1024 * 1024;
 
-    public static async Task StartAsync(HttpContext ctx, CompiledSnapshot snapshot, Route route, Random random, string pathAndQuery)
+    public static async Task StartAsync(HttpContext ctx, CompiledSnapshot snapshot, Route route, Random random, UpstreamRequest target)
     {
         byte[]? body = null;
         if (ctx.Features.Get<IHttpRequestBodyDetectionFeature>()?.CanHaveBody == true)
@@ -45,15 +45,8 @@ internal static class Mirroring
                 continue;
             }
 
-            var message = new HttpRequestMessage(HttpMethod.Parse(ctx.Request.Method), new Uri($"http://{endpoint.Key}{pathAndQuery}"));
-            foreach (var (name, values) in ctx.Request.Headers)
-            {
-                if (!HopByHopHeaders.Contains(name) && !name.StartsWith("Content-", StringComparison.OrdinalIgnoreCase))
-                {
-                    message.Headers.TryAddWithoutValidation(name, (IEnumerable<string?>)values);
-                }
-            }
-
+            var message = new HttpRequestMessage(HttpMethod.Parse(ctx.Request.Method), endpoint.UriFor(target.PathAndQuery));
+            UpstreamRequestHeaders.Copy(ctx.Request, message, target, copyContentHeaders: false);
             var host = ctx.Request.Host.Host;
             var port = ctx.Request.Host.Port is { } p ? ":" + p : "";
             message.Headers.Host = host + "-shadow" + port;

@@ -96,11 +96,11 @@ public sealed class ProxyRequestHandler(ProxyState state, ProxyStats stats, Rand
             });
         }
 
-        PrepareForwardedHeaders(ctx);
-        var target = new UpstreamRequest(Rewrite(route.Route, request), RewriteAuthority(route.Route, request), route.Route, destination);
+        var target = new UpstreamRequest(
+            Rewrite(route.Route, request), RewriteAuthority(route.Route, request), ForwardedFor(ctx), RequestId(ctx), route.Route, destination);
         if (route.Route.Mirrors.Count > 0)
         {
-            await Mirroring.StartAsync(ctx, snapshot, route.Route, random, target.PathAndQuery).ConfigureAwait(false);
+            await Mirroring.StartAsync(ctx, snapshot, route.Route, random, target).ConfigureAwait(false);
         }
 
         endpoint.Begin();
@@ -115,33 +115,25 @@ public sealed class ProxyRequestHandler(ProxyState state, ProxyStats stats, Rand
         }
     }
 
-    /// <summary>x-forwarded-for gets the client's address appended; x-forwarded-proto and x-request-id are set when absent.</summary>
-    private static void PrepareForwardedHeaders(HttpContext ctx)
+    /// <summary>x-forwarded-for with the client's address appended (Envoy's use_remote_address for a sidecar).</summary>
+    private static string ForwardedFor(HttpContext ctx)
     {
-        var headers = ctx.Request.Headers;
-        var client = ctx.Connection.RemoteIpAddress?.ToString();
-        if (client is not null)
-        {
-            headers["x-forwarded-for"] = headers.TryGetValue("x-forwarded-for", out var xff) && xff.Count > 0 ? xff.ToString() + ", " + client : client;
-        }
-
-        if (!headers.ContainsKey("x-forwarded-proto"))
-        {
-            headers["x-forwarded-proto"] = ctx.Request.Scheme;
-        }
-
-        if (!headers.ContainsKey("x-request-id"))
-        {
-            headers["x-request-id"] = Guid.NewGuid().ToString();
-        }
-
-        headers["x-envoy-attempt-count"] = "1";
+        var client = ctx.Connection.RemoteIpAddress?.ToString() ?? "";
+        return ctx.Request.Headers.TryGetValue("x-forwarded-for", out var xff) && xff.Count > 0 ? string.Join(", ", xff.ToString(), client) : client;
     }
+
+    private static string RequestId(HttpContext ctx) =>
+        ctx.Request.Headers.TryGetValue("x-request-id", out var id) && id.Count > 0 && id[0] is { Length: > 0 } text ? text : RequestIds.Next();
 
     private static string Rewrite(Route route, HttpContextRouteRequest request)
     {
         var path = request.Path;
         var forward = route.Forward;
+        if (forward.RewriteUri.Length == 0 && forward.RegexRewrite is null)
+        {
+            return request.Target;
+        }
+
         if (forward.RewriteUri.Length > 0)
         {
             path = forward.RewriteMatchedPrefix.Length > 0 && path.StartsWith(forward.RewriteMatchedPrefix, StringComparison.Ordinal)

@@ -4,15 +4,25 @@ using Microsoft.AspNetCore.Http;
 namespace Causeway.Proxy.Forwarding;
 
 /// <summary>
-/// What the chosen route does to the request on its way upstream: the rewritten path and authority, and the header
-/// operations of the destination and of the route (the route's are applied last, so a route-level
-/// <c>:authority</c> wins over a destination-level Host, as Istio's tests expect).
+/// What the chosen route does to the request on its way upstream: the rewritten path and authority, the forwarding
+/// headers (computed once, so a mirror carries the same request id as the real request) and the header operations
+/// of the destination and of the route (the route's are applied last, so a route-level <c>:authority</c> wins over a
+/// destination-level Host, as Istio's tests expect).
 /// </summary>
-internal sealed class UpstreamRequest(string pathAndQuery, string authority, Route route, WeightedCluster destination)
+internal sealed class UpstreamRequest(string pathAndQuery, string authority, string forwardedFor, string requestId, Route route, WeightedCluster destination)
 {
     public string PathAndQuery { get; } = pathAndQuery;
 
     public string Authority { get; } = authority;
+
+    /// <summary>The incoming x-forwarded-for with the client's address appended.</summary>
+    public string ForwardedFor { get; } = forwardedFor;
+
+    /// <summary>The incoming x-request-id, or a fresh UUID when there was none.</summary>
+    public string RequestId { get; } = requestId;
+
+    /// <summary>The value of x-envoy-attempt-count; retries (the resilience work) count up from 1.</summary>
+    public string AttemptText { get; set; } = "1";
 
     public void ApplyRequestHeaders(HttpRequestMessage request)
     {

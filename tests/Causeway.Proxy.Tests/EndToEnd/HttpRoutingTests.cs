@@ -115,12 +115,34 @@ public sealed class HttpRoutingTests : IAsyncLifetime
         var headers = echo.GetProperty("headers");
         Assert.Equal("10.0.0.9, 127.0.0.1", headers.GetProperty("x-forwarded-for").GetString());
         Assert.Equal("http", headers.GetProperty("x-forwarded-proto").GetString());
-        Assert.True(Guid.TryParse(headers.GetProperty("x-request-id").GetString(), out _));
+        Assert.Matches("^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$", headers.GetProperty("x-request-id").GetString()); // a UUID v4
         Assert.Equal("1", headers.GetProperty("x-envoy-attempt-count").GetString());
         Assert.False(headers.TryGetProperty("proxy-connection", out _));
         Assert.False(headers.TryGetProperty("keep-alive", out _));
         Assert.Equal("reviews", echo.GetProperty("host").GetString());
         Assert.Equal("?y=1", echo.GetProperty("query").GetString());
+    }
+
+    [Fact]
+    public async Task An_incoming_request_id_and_forwarded_proto_are_kept_and_the_request_ids_differ_per_request()
+    {
+        await using var proxy = await ProxyUnderTest.SidecarAsync(Reviews(""), "client", "default", 9080);
+        var (_, _, kept, _) = await Get(proxy, "reviews", "/", r =>
+        {
+            r.Headers.Add("x-request-id", "trace-me-42");
+            r.Headers.Add("x-forwarded-proto", "https");
+        });
+        Assert.Equal("trace-me-42", kept.GetProperty("headers").GetProperty("x-request-id").GetString());
+        Assert.Equal("https", kept.GetProperty("headers").GetProperty("x-forwarded-proto").GetString());
+
+        var ids = new HashSet<string>();
+        for (var i = 0; i < 20; i++)
+        {
+            var (_, _, echo, _) = await Get(proxy, "reviews", "/", null);
+            ids.Add(echo.GetProperty("headers").GetProperty("x-request-id").GetString()!);
+        }
+
+        Assert.Equal(20, ids.Count);
     }
 
     [Fact]

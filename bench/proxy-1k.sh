@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# Quick measurement of 1 KB HTTP/1.1 GETs: direct to nginx vs through one Causeway proxy (sidecar outbound listener).
+# The proxy is pinned to core 0; nginx (1 worker) and wrk (1 thread, 16 connections) to core 1.
+# Reports requests/s and the proxy's CPU time per request (user+system from /proc, divided by requests served).
+# Usage: bench/proxy-1k.sh [seconds]    (the full comparison harness, bench/run, comes with the benchmark work)
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+secs="${1:-10}"
+work="$(mktemp -d)"
+trap 'kill $(jobs -p) 2>/dev/null || true; [ -f "$work/nginx.pid" ] && kill "$(cat "$work/nginx.pid")" 2>/dev/null || true; rm -rf "$work"' EXIT
+for tool in wrk nginx; do command -v "$tool" >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk nginx >/dev/null; }; done
+
+chmod 755 "$work"   # nginx's worker must read it
+head -c 1024 /dev/urandom | base64 -w0 | head -c 1024 > "$work/1k"
+chmod 644 "$work/1k"
+cat > "$work/nginx.conf" <<NGINX
+worker_processes 1;
+pid $work/nginx.pid;
+error_log $work/nginx-error.log;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  server { listen 127.0.0.1:18000; location / { root $work; } }
+}
+NGINX
+taskset -c 1 nginx -c "$work/nginx.conf"
+
+mkdir -p "$work/cfg"
+cat > "$work/cfg/mesh.yaml" <<YAML
+apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata: {name: web, namespace: bench}
+spec:
+  hosts: [web.bench.svc.cluster.local]
+  location: MESH_INTERNAL
+  resolution: STATIC
+  ports: [{number: 9080, name: http, protocol: HTTP, targetPort: 18000}]
+  workloadSelector: {labels: {app: web}}
+---
+apiVersion: networking.istio.io/v1
+kind: WorkloadEntry
+metadata: {name: web, namespace: bench}
+spec: {address: 127.0.0.1, labels: {app: web}}
+---
+apiVersion: networking.istio.io/v1
+kind: WorkloadEntry
+metadata: {name: client, namespace: bench}
+spec: {address: 127.0.0.1, labels: {app: client}}
+YAML
+"$root/causeway" --help >/dev/null   # build first, outside the measurement
+DOTNET_TieredPGO=1 taskset -c 0 dotnet "$root/.artifacts/cli/causeway.dll" proxy --config "$work/cfg" --workload client.bench --admin-port 0 > "$work/proxy.log" 2>&1 &
+proxy=$!
+for _ in $(seq 1 100); do grep -q "applied snapshot" "$work/proxy.log" && break; sleep 0.2; done
+
+cpu() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+hz=$(getconf CLK_TCK)
+echo "warming up the proxy..."
+taskset -c 1 wrk -t1 -c16 -d5s -H "Host: web" http://127.0.0.1:9080/1k >/dev/null
+
+check() { if echo "$1" | grep -q "Non-2xx"; then echo "error: $2 answered non-2xx responses:" >&2; echo "$1" >&2; exit 1; fi; }
+direct_out=$(taskset -c 1 wrk -t1 -c16 -d"${secs}s" http://127.0.0.1:18000/1k)
+check "$direct_out" "nginx"
+direct=$(echo "$direct_out" | awk '/Requests\/sec/ {print $2}')
+before=$(cpu $proxy)
+out=$(taskset -c 1 wrk -t1 -c16 -d"${secs}s" -H "Host: web" http://127.0.0.1:9080/1k)
+after=$(cpu $proxy)
+check "$out" "the proxy"
+rps=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
+total=$(echo "$out" | awk '/requests in/ {print $1}')
+rss=$(awk '/VmRSS/ {print $2}' "/proc/$proxy/status")
+echo "direct (nginx):        $direct requests/s"
+echo "through the proxy:     $rps requests/s ($total requests in ${secs}s)"
+echo "proxy CPU per request: $(awk -v t=$((after - before)) -v hz="$hz" -v n="$total" 'BEGIN {printf "%.1f us", t / hz / n * 1e6}')"
+echo "proxy RSS after load:  $((rss / 1024)) MB"
+echo "$out" | grep -E "Latency|Non-2xx|Socket errors" || true

@@ -1,0 +1,79 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Primitives;
+
+namespace Causeway.Proxy.Forwarding;
+
+/// <summary>
+/// Copies the downstream request's headers onto an upstream message, as Envoy's HTTP connection manager does:
+/// hop-by-hop headers are dropped (but <c>TE: trailers</c> stays, gRPC needs it), <c>x-forwarded-for</c> gets the
+/// client's address appended, <c>x-forwarded-proto</c> and <c>x-request-id</c> are set when absent and
+/// <c>x-envoy-attempt-count</c> says which attempt this is. The downstream header collection is only read, never
+/// written: writing unknown headers into Kestrel's collection costs a dictionary per request.
+/// </summary>
+internal static class UpstreamRequestHeaders
+{
+    public static void Copy(HttpRequest incoming, HttpRequestMessage message, UpstreamRequest target, bool copyContentHeaders)
+    {
+        var sawProto = false;
+        foreach (var (name, values) in incoming.Headers)
+        {
+            if (HopByHopHeaders.Contains(name))
+            {
+                if (name.Equals("TE", StringComparison.OrdinalIgnoreCase) && values.ToString().Contains("trailers", StringComparison.OrdinalIgnoreCase))
+                {
+                    message.Headers.TryAddWithoutValidation("TE", "trailers");
+                }
+
+                continue;
+            }
+
+            if (name.StartsWith("Content-", StringComparison.OrdinalIgnoreCase))
+            {
+                if (copyContentHeaders)
+                {
+                    Add(message.Content?.Headers, name, values);
+                }
+
+                continue;
+            }
+
+            if (name.Equals("x-forwarded-for", StringComparison.OrdinalIgnoreCase) ||
+                name.Equals("x-request-id", StringComparison.OrdinalIgnoreCase) ||
+                name.Equals("x-envoy-attempt-count", StringComparison.OrdinalIgnoreCase))
+            {
+                continue; // written below, once
+            }
+
+            sawProto |= name.Equals("x-forwarded-proto", StringComparison.OrdinalIgnoreCase);
+            Add(message.Headers, name, values);
+        }
+
+        var headers = message.Headers;
+        headers.TryAddWithoutValidation("x-forwarded-for", target.ForwardedFor);
+        if (!sawProto)
+        {
+            headers.TryAddWithoutValidation("x-forwarded-proto", incoming.Scheme);
+        }
+
+        headers.TryAddWithoutValidation("x-request-id", target.RequestId);
+        headers.TryAddWithoutValidation("x-envoy-attempt-count", target.AttemptText);
+    }
+
+    /// <summary>A single value goes in as a string: casting StringValues to IEnumerable would box and enumerate.</summary>
+    private static void Add(System.Net.Http.Headers.HttpHeaders? headers, string name, StringValues values)
+    {
+        if (headers is null)
+        {
+            return;
+        }
+
+        if (values.Count == 1)
+        {
+            headers.TryAddWithoutValidation(name, values[0]);
+        }
+        else
+        {
+            headers.TryAddWithoutValidation(name, (IEnumerable<string?>)values);
+        }
+    }
+}
