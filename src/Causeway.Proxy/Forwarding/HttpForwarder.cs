@@ -22,55 +22,86 @@ internal static class HttpForwarder
 {
     private const int BufferSize = 16 * 1024;
 
-    public static async Task<ForwardResult> ForwardAsync(HttpContext ctx, ClusterRuntime cluster, UpstreamEndpoint endpoint, UpstreamRequest target, CancellationToken cancel)
+    /// <summary>
+    /// Forwards, then records the outcome in the stats; the endpoint counts the request as active throughout (least
+    /// request balancing reads that). One async method for the whole exchange: each extra layer would allocate a
+    /// state machine per request.
+    /// </summary>
+    public static async Task<ForwardResult> ForwardAsync(HttpContext ctx, ClusterRuntime cluster, UpstreamEndpoint endpoint, UpstreamRequest target, ProxyStats stats)
     {
-        var upgrade = ctx.Features.Get<IHttpUpgradeFeature>() is { IsUpgradableRequest: true } u ? u : null;
-        using var request = BuildRequest(ctx, cluster, endpoint, target, upgrade is not null);
-        HttpResponseMessage response;
+        var cancel = ctx.RequestAborted;
+        var result = new ForwardResult(0, ResponseFlags.None);
+        endpoint.Begin();
         try
         {
-            response = await cluster.Pool.Invoker.SendAsync(request, cancel).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is HttpRequestException or OperationCanceledException or IOException)
-        {
-            if (ctx.RequestAborted.IsCancellationRequested)
-            {
-                return new ForwardResult(499, ResponseFlags.DownstreamConnectionTermination);
-            }
-
-            var connect = ex is HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError } || ex.InnerException is SocketException || ex is TaskCanceledException;
-            await LocalReply.WriteAsync(ctx, 503, connect ? LocalReply.ConnectFailure : LocalReply.ConnectionTermination).ConfigureAwait(false);
-            return new ForwardResult(503, connect ? ResponseFlags.UpstreamConnectionFailure : ResponseFlags.UpstreamConnectionTermination);
-        }
-
-        using (response)
-        {
-            ctx.Response.StatusCode = (int)response.StatusCode;
-            CopyResponseHeaders(response, ctx.Response);
-            target.ApplyResponseHeaders(ctx.Response.Headers);
-            if (response.StatusCode == HttpStatusCode.SwitchingProtocols && upgrade is not null)
-            {
-                await RelayUpgradeAsync(upgrade, response, cancel).ConfigureAwait(false);
-                return new ForwardResult(101, ResponseFlags.None);
-            }
-
+            var upgrade = ctx.Features.Get<IHttpUpgradeFeature>() is { IsUpgradableRequest: true } u ? u : null;
+            using var request = BuildRequest(ctx, cluster, endpoint, target, upgrade is not null);
+            HttpResponseMessage response;
             try
             {
-                await CopyBodyAsync(response, ctx, cancel).ConfigureAwait(false);
-                CopyTrailers(response, ctx);
+                response = await cluster.Pool.Invoker.SendAsync(request, cancel).ConfigureAwait(false);
             }
-            catch (Exception ex) when (ex is IOException or HttpRequestException or OperationCanceledException)
+            catch (Exception ex) when (ex is HttpRequestException or OperationCanceledException or IOException)
             {
                 if (ctx.RequestAborted.IsCancellationRequested)
                 {
-                    return new ForwardResult((int)response.StatusCode, ResponseFlags.DownstreamConnectionTermination);
+                    return result = new ForwardResult(499, ResponseFlags.DownstreamConnectionTermination);
                 }
 
-                ctx.Abort(); // the upstream reset mid-response: reset the downstream too, as Envoy does
-                return new ForwardResult((int)response.StatusCode, ResponseFlags.UpstreamRemoteReset);
+                var connect = ex is HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError } || ex.InnerException is SocketException || ex is TaskCanceledException;
+                await LocalReply.WriteAsync(ctx, 503, connect ? LocalReply.ConnectFailure : LocalReply.ConnectionTermination).ConfigureAwait(false);
+                return result = new ForwardResult(503, connect ? ResponseFlags.UpstreamConnectionFailure : ResponseFlags.UpstreamConnectionTermination);
             }
 
-            return new ForwardResult((int)response.StatusCode, ResponseFlags.None);
+            using (response)
+            {
+                ctx.Response.StatusCode = (int)response.StatusCode;
+                CopyResponseHeaders(response, ctx.Response);
+                target.ApplyResponseHeaders(ctx.Response.Headers);
+                if (response.StatusCode == HttpStatusCode.SwitchingProtocols && upgrade is not null)
+                {
+                    await RelayUpgradeAsync(upgrade, response, cancel).ConfigureAwait(false);
+                    return result = new ForwardResult(101, ResponseFlags.None);
+                }
+
+                var buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
+                try
+                {
+                    // The body streams through chunk by chunk, each flushed as it arrives, so streams (gRPC, server-sent
+                    // events) are not held back.
+                    var upstream = await response.Content.ReadAsStreamAsync(cancel).ConfigureAwait(false);
+                    var body = ctx.Response.Body;
+                    int read;
+                    while ((read = await upstream.ReadAsync(buffer.AsMemory(), cancel).ConfigureAwait(false)) > 0)
+                    {
+                        await body.WriteAsync(buffer.AsMemory(0, read), cancel).ConfigureAwait(false);
+                        await body.FlushAsync(cancel).ConfigureAwait(false);
+                    }
+
+                    CopyTrailers(response, ctx);
+                }
+                catch (Exception ex) when (ex is IOException or HttpRequestException or OperationCanceledException)
+                {
+                    if (ctx.RequestAborted.IsCancellationRequested)
+                    {
+                        return result = new ForwardResult((int)response.StatusCode, ResponseFlags.DownstreamConnectionTermination);
+                    }
+
+                    ctx.Abort(); // the upstream reset mid-response: reset the downstream too, as Envoy does
+                    return result = new ForwardResult((int)response.StatusCode, ResponseFlags.UpstreamRemoteReset);
+                }
+                finally
+                {
+                    ArrayPool<byte>.Shared.Return(buffer);
+                }
+
+                return result = new ForwardResult((int)response.StatusCode, ResponseFlags.None);
+            }
+        }
+        finally
+        {
+            endpoint.End();
+            stats.Record(cluster.Name, result.Status, result.Flag);
         }
     }
 
@@ -129,33 +160,6 @@ internal static class HttpForwarder
 
     private static StringValues ToStringValues(HeaderStringValues values) =>
         values.Count == 1 ? new StringValues(values.ToString()) : new StringValues(values.ToArray());
-
-    private static async Task CopyBodyAsync(HttpResponseMessage response, HttpContext ctx, CancellationToken cancel)
-    {
-        var upstream = await response.Content.ReadAsStreamAsync(cancel).ConfigureAwait(false);
-        var buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
-        try
-        {
-            var body = ctx.Response.Body;
-            while (true)
-            {
-                var read = await upstream.ReadAsync(buffer.AsMemory(), cancel).ConfigureAwait(false);
-                if (read == 0)
-                {
-                    break;
-                }
-
-                await body.WriteAsync(buffer.AsMemory(0, read), cancel).ConfigureAwait(false);
-
-                // Flush each chunk as it arrives, so streams (gRPC, server-sent events) are not held back.
-                await body.FlushAsync(cancel).ConfigureAwait(false);
-            }
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-        }
-    }
 
     private static void CopyTrailers(HttpResponseMessage response, HttpContext ctx)
     {

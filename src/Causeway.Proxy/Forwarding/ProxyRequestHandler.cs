@@ -18,21 +18,30 @@ public sealed class ProxyRequestHandler(ProxyState state, ProxyStats stats, Rand
 {
     private readonly Random random = random ?? Random.Shared;
 
-    public async Task HandleAsync(HttpContext ctx, string listenerName)
+    /// <summary>
+    /// Not async itself, nor is the forwarding step below: each async layer costs an allocated state machine per
+    /// request, so the only one on the common path is the forwarder's.
+    /// </summary>
+    public Task HandleAsync(HttpContext ctx, string listenerName)
     {
         var snapshot = state.Current;
         if (snapshot is null || !snapshot.Listeners.TryGetValue(listenerName, out var listener) ||
             !snapshot.RouteTables.TryGetValue(listener.RouteTable, out var table))
         {
-            await Finish(ctx, "", 503, ResponseFlags.NoRoute, "no configuration").ConfigureAwait(false);
-            return;
+            return Finish(ctx, "", 503, ResponseFlags.NoRoute, "no configuration");
+        }
+
+        if (AmbiguousFraming(ctx.Request))
+        {
+            // Envoy rejects Content-Length with Transfer-Encoding (http1.content_length_and_chunked_not_allowed).
+            ctx.Response.Headers.Connection = "close";
+            return Finish(ctx, "", 400, ResponseFlags.DownstreamProtocolError, "Bad Request");
         }
 
         if (listener.ExplicitHttp && ctx.Request.Protocol == "HTTP/1.0")
         {
             // Istio: HTTP/1.0 to a port declared HTTP gets 426 Upgrade Required.
-            await Finish(ctx, "", 426, ResponseFlags.None, "").ConfigureAwait(false);
-            return;
+            return Finish(ctx, "", 426, ResponseFlags.None, "");
         }
 
         var request = new HttpContextRouteRequest(ctx, (uint)(ctx.Connection.LocalPort > 0 ? listener.Port : 0));
@@ -40,14 +49,13 @@ public sealed class ProxyRequestHandler(ProxyState state, ProxyStats stats, Rand
         var route = vhost?.Match(ref request);
         if (route is null)
         {
-            await Finish(ctx, "", 404, ResponseFlags.NoRoute, "").ConfigureAwait(false);
-            return;
+            return Finish(ctx, "", 404, ResponseFlags.NoRoute, "");
         }
 
         if (route.Route.Cors is { } cors && ctx.Request.Headers.Origin is { Count: > 0 } origin && Cors.Handle(ctx, cors, origin.ToString()))
         {
             stats.Record("", 200, ResponseFlags.None);
-            return; // a preflight answered by the proxy
+            return Task.CompletedTask; // a preflight answered by the proxy
         }
 
         switch (route.Route.ActionCase)
@@ -55,34 +63,30 @@ public sealed class ProxyRequestHandler(ProxyState state, ProxyStats stats, Rand
             case Route.ActionOneofCase.Redirect:
                 Redirects.Write(ctx, route.Route.Redirect, request);
                 stats.Record("", ctx.Response.StatusCode, ResponseFlags.None);
-                return;
+                return Task.CompletedTask;
             case Route.ActionOneofCase.DirectResponse:
                 HeaderRewriter.Apply(ctx.Response.Headers, route.Route.ResponseHeaders);
                 ctx.Response.StatusCode = (int)route.Route.DirectResponse.Status;
                 ctx.Response.ContentLength = route.Route.DirectResponse.Body.Length;
-                await ctx.Response.Body.WriteAsync(route.Route.DirectResponse.Body.Memory, ctx.RequestAborted).ConfigureAwait(false);
                 stats.Record("", ctx.Response.StatusCode, ResponseFlags.None);
-                return;
+                return ctx.Response.Body.WriteAsync(route.Route.DirectResponse.Body.Memory, ctx.RequestAborted).AsTask();
             default:
-                await ForwardAsync(ctx, snapshot, route, request).ConfigureAwait(false);
-                return;
+                return Forward(ctx, snapshot, route, request);
         }
     }
 
-    private async Task ForwardAsync(HttpContext ctx, CompiledSnapshot snapshot, CompiledRoute route, HttpContextRouteRequest request)
+    private Task Forward(HttpContext ctx, CompiledSnapshot snapshot, CompiledRoute route, HttpContextRouteRequest request)
     {
         var destination = route.TotalWeight == 0 ? null : route.Pick((uint)random.NextInt64(route.TotalWeight));
         if (destination is null || !snapshot.Clusters.TryGetValue(destination.Cluster, out var cluster))
         {
-            await Finish(ctx, destination?.Cluster ?? "", 503, ResponseFlags.NoClusterFound, "").ConfigureAwait(false);
-            return;
+            return Finish(ctx, destination?.Cluster ?? "", 503, ResponseFlags.NoClusterFound, "");
         }
 
         var endpoint = cluster.Healthy.Count == 0 ? null : cluster.Balancer.Pick(cluster.Healthy, HashFor(ctx, cluster), null);
         if (endpoint is null)
         {
-            await Finish(ctx, cluster.Name, 503, ResponseFlags.NoHealthyUpstream, LocalReply.NoHealthyUpstream).ConfigureAwait(false);
-            return;
+            return Finish(ctx, cluster.Name, 503, ResponseFlags.NoHealthyUpstream, LocalReply.NoHealthyUpstream);
         }
 
         if (route.Route.Cors is { } cors && ctx.Request.Headers.Origin is { Count: > 0 } origin)
@@ -98,22 +102,25 @@ public sealed class ProxyRequestHandler(ProxyState state, ProxyStats stats, Rand
 
         var target = new UpstreamRequest(
             Rewrite(route.Route, request), RewriteAuthority(route.Route, request), ForwardedFor(ctx), RequestId(ctx), route.Route, destination);
-        if (route.Route.Mirrors.Count > 0)
-        {
-            await Mirroring.StartAsync(ctx, snapshot, route.Route, random, target).ConfigureAwait(false);
-        }
-
-        endpoint.Begin();
-        try
-        {
-            var result = await HttpForwarder.ForwardAsync(ctx, cluster, endpoint, target, ctx.RequestAborted).ConfigureAwait(false);
-            stats.Record(cluster.Name, result.Status, result.Flag);
-        }
-        finally
-        {
-            endpoint.End();
-        }
+        return route.Route.Mirrors.Count > 0
+            ? MirrorThenForwardAsync(ctx, snapshot, route.Route, cluster, endpoint, target)
+            : HttpForwarder.ForwardAsync(ctx, cluster, endpoint, target, stats);
     }
+
+    private async Task MirrorThenForwardAsync(HttpContext ctx, CompiledSnapshot snapshot, Route route, ClusterRuntime cluster, UpstreamEndpoint endpoint, UpstreamRequest target)
+    {
+        await Mirroring.StartAsync(ctx, snapshot, route, random, target).ConfigureAwait(false);
+        await HttpForwarder.ForwardAsync(ctx, cluster, endpoint, target, stats).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// An HTTP/1.1 request that came with both Content-Length and Transfer-Encoding, the shape of a smuggling attempt.
+    /// Kestrel lets chunked framing win, closes the connection afterwards and keeps the dropped Content-Length as
+    /// X-Content-Length: that header next to Transfer-Encoding is how the conflict shows here.
+    /// </summary>
+    private static bool AmbiguousFraming(HttpRequest request) =>
+        request.Headers.ContainsKey("X-Content-Length") && request.Headers.ContainsKey("Transfer-Encoding") &&
+        request.Protocol is "HTTP/1.1" or "HTTP/1.0";
 
     /// <summary>x-forwarded-for with the client's address appended (Envoy's use_remote_address for a sidecar).</summary>
     private static string ForwardedFor(HttpContext ctx)
@@ -173,10 +180,10 @@ public sealed class ProxyRequestHandler(ProxyState state, ProxyStats stats, Rand
         return key is null ? null : HashKey.Of(key);
     }
 
-    private async Task Finish(HttpContext ctx, string cluster, int status, string flag, string body)
+    private Task Finish(HttpContext ctx, string cluster, int status, string flag, string body)
     {
-        await LocalReply.WriteAsync(ctx, status, body).ConfigureAwait(false);
         stats.Record(cluster, status, flag);
+        return LocalReply.WriteAsync(ctx, status, body);
     }
 
     internal static string PortText(uint port) => port.ToString(CultureInfo.InvariantCulture);

@@ -11,4 +11,5 @@ public static class ResponseFlags
     public const string UpstreamRemoteReset = "UR";
     public const string UpstreamConnectionTermination = "UC";
     public const string DownstreamConnectionTermination = "DC";
+    public const string DownstreamProtocolError = "DPE";
 }

@@ -2,13 +2,25 @@ using Causeway.Protocol.V1;
 
 namespace Causeway.Proxy.Routing;
 
-/// <summary>A virtual host's routes in order, each with its compiled match: the first that matches wins.</summary>
+/// <summary>
+/// A virtual host's routes in order, each with its compiled match: the first that matches wins. Longer tables go
+/// through a path index that skips routes whose path could not match, keeping the order.
+/// </summary>
 public sealed class CompiledVirtualHost
 {
+    /// <summary>Below this many routes trying each in turn is as fast as consulting the index.</summary>
+    private const int IndexThreshold = 8;
+
+    /// <summary>Candidate sets up to this many words live on the stack (64 routes per word).</summary>
+    private const int StackWords = 32;
+
+    private readonly PathPrefixIndex? index;
+
     internal CompiledVirtualHost(VirtualHost source)
     {
         Source = source;
         Routes = source.Routes.Select(r => new CompiledRoute(r)).ToArray();
+        index = Routes.Length >= IndexThreshold ? new PathPrefixIndex(source.Routes) : null;
     }
 
     public VirtualHost Source { get; }
@@ -18,11 +30,27 @@ public sealed class CompiledVirtualHost
     public CompiledRoute? Match<TRequest>(ref TRequest request)
         where TRequest : struct, IRouteRequest
     {
-        foreach (var route in Routes)
+        if (index is null)
         {
-            if (route.Match.Matches(ref request))
+            foreach (var route in Routes)
             {
-                return route;
+                if (route.Match.Matches(ref request))
+                {
+                    return route;
+                }
+            }
+
+            return null;
+        }
+
+        var candidates = index.Words <= StackWords ? stackalloc ulong[index.Words] : new ulong[index.Words];
+        candidates.Clear();
+        index.Collect(request.Path, candidates);
+        for (var i = PathPrefixIndex.Next(candidates, 0); i >= 0; i = PathPrefixIndex.Next(candidates, i + 1))
+        {
+            if (Routes[i].Match.Matches(ref request))
+            {
+                return Routes[i];
             }
         }
 
