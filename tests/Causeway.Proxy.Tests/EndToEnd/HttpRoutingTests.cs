@@ -124,6 +124,27 @@ public sealed class HttpRoutingTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_PASSTHROUGH_cluster_is_reported_as_not_implemented_rather_than_silently_rebalanced()
+    {
+        await using var proxy = await ProxyUnderTest.SidecarAsync(Reviews(""), "client", "default", 9080);
+        var status = new List<string>();
+        proxy.Host.Status += status.Add;
+        var error = await proxy.ReconfigureAsync(
+            MeshYaml.Service("reviews", "default", [(v1, "v1")]) + MeshYaml.Client() + """
+            ---
+            apiVersion: networking.istio.io/v1
+            kind: DestinationRule
+            metadata: {name: reviews, namespace: default}
+            spec:
+              host: reviews
+              trafficPolicy: {loadBalancer: {simple: PASSTHROUGH}}
+            """, "client", "default");
+        Assert.Null(error);
+        Assert.Contains(status, s => s.Contains("PASSTHROUGH", StringComparison.Ordinal) && s.Contains("outbound|9080||reviews.default.svc.cluster.local", StringComparison.Ordinal));
+        Assert.Equal(HttpStatusCode.OK, (await Get(proxy, "reviews", "/")).Status);
+    }
+
+    [Fact]
     public async Task An_incoming_request_id_and_forwarded_proto_are_kept_and_the_request_ids_differ_per_request()
     {
         await using var proxy = await ProxyUnderTest.SidecarAsync(Reviews(""), "client", "default", 9080);
