@@ -1,5 +1,4 @@
 using Causeway.Api.Diagnostics;
-using Causeway.Api.Loading;
 using Causeway.Api.Validation;
 using Causeway.ControlPlane.Mesh;
 using Causeway.ControlPlane.Translation;
@@ -12,15 +11,14 @@ internal static class BenchMesh
 {
     public static ProxySnapshot SidecarSnapshot(string yaml, string workload, string ns)
     {
-        var loaded = ConfigLoader.LoadText(yaml, "bench.yaml");
-        var errors = loaded.Diagnostics.Where(d => d.Severity == Severity.Error)
-            .Concat(loaded.Resources.SelectMany(ResourceValidation.Validate).Where(d => d.Severity == Severity.Error)).ToList();
+        var result = ResourceValidation.LoadAndValidateText(yaml, "bench.yaml");
+        var errors = result.Diagnostics.Where(d => d.Severity == Severity.Error).ToList();
         if (errors.Count > 0)
         {
             throw new InvalidOperationException("benchmark config has errors:\n" + string.Join("\n", errors));
         }
 
-        var mesh = new MeshState(loaded.Resources);
+        var mesh = new MeshState(result.Valid);
         var w = mesh.Registry.Workloads.First(x => x.Name == workload && x.Namespace == ns);
         return ProxySnapshotBuilder.Build(mesh, new ProxyRequest(ProxyRole.Sidecar, w.Name, w.Namespace, w.Labels, w.Address));
     }

@@ -42,9 +42,14 @@ public static class ResourceValidation
     /// may use); <see cref="CheckResult.Loaded"/> holds every resource that bound, which analysis reads as
     /// <c>istioctl analyze</c> does, so one mistake does not hide the others.
     /// </summary>
-    public static CheckResult LoadAndValidate(IEnumerable<string> paths, TextReader? stdin = null)
+    public static CheckResult LoadAndValidate(IEnumerable<string> paths, TextReader? stdin = null) =>
+        Check(ConfigLoader.LoadPaths(paths, stdin));
+
+    /// <summary>Loads and validates YAML held in memory; <paramref name="file"/> names it in messages.</summary>
+    public static CheckResult LoadAndValidateText(string text, string file) => Check(ConfigLoader.LoadText(text, file));
+
+    private static CheckResult Check(LoadResult loaded)
     {
-        var loaded = ConfigLoader.LoadPaths(paths, stdin);
         var diagnostics = new List<Diagnostic>(loaded.Diagnostics);
         var valid = new List<LoadedResource>();
         foreach (var r in loaded.Resources)
@@ -67,5 +72,5 @@ public static class ResourceValidation
     }
 }
 
-/// <summary>What <see cref="ResourceValidation.LoadAndValidate"/> found.</summary>
+/// <summary>What <see cref="ResourceValidation.LoadAndValidate"/> or <see cref="ResourceValidation.LoadAndValidateText"/> found.</summary>
 public sealed record CheckResult(IReadOnlyList<LoadedResource> Loaded, IReadOnlyList<LoadedResource> Valid, List<Diagnostic> Diagnostics);

@@ -14,15 +14,10 @@ internal static class TestMesh
         var resources = new List<LoadedResource>();
         foreach (var yaml in yamlDocuments)
         {
-            var loaded = ConfigLoader.LoadText(yaml, "test.yaml");
-            var errors = loaded.Diagnostics.Where(d => d.Severity == Severity.Error).ToList();
-            foreach (var r in loaded.Resources)
-            {
-                errors.AddRange(ResourceValidation.Validate(r).Where(d => d.Severity == Severity.Error));
-            }
-
+            var result = ResourceValidation.LoadAndValidateText(yaml, "test.yaml");
+            var errors = result.Diagnostics.Where(d => d.Severity == Severity.Error).ToList();
             Assert.True(errors.Count == 0, "test config has errors:\n" + string.Join("\n", errors));
-            resources.AddRange(loaded.Resources);
+            resources.AddRange(result.Valid);
         }
 
         return new MeshState(resources);

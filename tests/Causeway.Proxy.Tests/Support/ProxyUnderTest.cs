@@ -41,7 +41,8 @@ internal sealed class ProxyUnderTest : IAsyncDisposable
     /// <summary>Applies a new configuration to the running proxy; returns the rejection reason, if any.</summary>
     public async Task<string?> ReconfigureAsync(string yaml, string workload, string ns)
     {
-        var snapshot = ProxySnapshotBuilder.Build(Load(yaml), ProxyRequestFor(Load(yaml), workload, ns));
+        var mesh = Load(yaml);
+        var snapshot = ProxySnapshotBuilder.Build(mesh, ProxyRequestFor(mesh, workload, ns));
         var error = await Host.ApplyAsync(snapshot);
         if (error is null)
         {
@@ -70,15 +71,10 @@ internal sealed class ProxyUnderTest : IAsyncDisposable
 
     private static MeshState Load(string yaml)
     {
-        var loaded = Causeway.Api.Loading.ConfigLoader.LoadText(yaml, "test.yaml");
-        var errors = loaded.Diagnostics.Where(d => d.Severity == Severity.Error).ToList();
-        foreach (var r in loaded.Resources)
-        {
-            errors.AddRange(ResourceValidation.Validate(r).Where(d => d.Severity == Severity.Error));
-        }
-
+        var result = ResourceValidation.LoadAndValidateText(yaml, "test.yaml");
+        var errors = result.Diagnostics.Where(d => d.Severity == Severity.Error).ToList();
         Assert.True(errors.Count == 0, string.Join("\n", errors));
-        return new MeshState(loaded.Resources);
+        return new MeshState(result.Valid);
     }
 
     public async ValueTask DisposeAsync() => await Host.DisposeAsync();
