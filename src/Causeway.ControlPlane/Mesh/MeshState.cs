@@ -10,6 +10,8 @@ namespace Causeway.ControlPlane.Mesh;
 /// </summary>
 public sealed class MeshState
 {
+    private readonly Dictionary<string, ServiceModel> servicesByHost = new(StringComparer.Ordinal);
+
     public MeshState(IReadOnlyList<LoadedResource> resources, MeshNames? names = null, IServiceRegistry? registry = null)
     {
         Names = names ?? new MeshNames();
@@ -19,6 +21,10 @@ public sealed class MeshState
         DestinationRules = Of<DestinationRule>();
         Gateways = Of<Gateway>();
         Sidecars = Of<Sidecar>();
+        foreach (var service in Registry.Services)
+        {
+            servicesByHost.TryAdd(service.Hostname, service); // the first declared wins, as a scan in order would
+        }
     }
 
     public MeshNames Names { get; }
@@ -34,6 +40,12 @@ public sealed class MeshState
     public IReadOnlyList<(LoadedResource Source, Gateway Resource)> Gateways { get; }
 
     public IReadOnlyList<(LoadedResource Source, Sidecar Resource)> Sidecars { get; }
+
+    /// <summary>
+    /// The registry's service with this fully qualified host name, or null. Every route destination is resolved
+    /// through here, so it is a lookup rather than a scan of all services.
+    /// </summary>
+    public ServiceModel? Service(string hostname) => servicesByHost.GetValueOrDefault(hostname);
 
     private List<(LoadedResource, T)> Of<T>()
         where T : class =>

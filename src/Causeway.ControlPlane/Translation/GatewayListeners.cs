@@ -54,7 +54,7 @@ internal static class GatewayListeners
                     foreach (var d in ProxySnapshotBuilder.TcpRoutesFor(vs, port))
                     {
                         var host = mesh.Names.Fqdn(d.Destination?.Host ?? "", vs.Namespace);
-                        var target = mesh.Registry.Services.FirstOrDefault(s => s.Hostname == host);
+                        var target = mesh.Service(host);
                         var reference = new ClusterRef(host, d.Destination?.Port?.Number ?? (target is { Ports.Count: > 0 } ? target.Ports[0].Number : port), d.Destination?.Subset ?? "", target);
                         clusters.Add(reference);
                         tcp.Clusters.Add(new WeightedCluster { Cluster = reference.Name, Weight = (uint)Math.Max(0, d.Weight ?? 100) });

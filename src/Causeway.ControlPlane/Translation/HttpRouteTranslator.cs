@@ -252,7 +252,7 @@ internal sealed class HttpRouteTranslator(VirtualServiceIndex index, Func<string
     private ClusterRef Resolve(BoundVirtualService vs, Destination d, RouteContext ctx, List<ClusterRef> clusters)
     {
         var host = mesh.Names.Fqdn(d.Host ?? "", vs.Namespace);
-        var service = mesh.Registry.Services.FirstOrDefault(s => s.Hostname == host);
+        var service = mesh.Service(host);
         var port = d.Port?.Number ?? DefaultPort(service, ctx.ListenerPort);
         var reference = new ClusterRef(host, port, d.Subset ?? "", service);
         clusters.Add(reference);

@@ -78,7 +78,7 @@ internal static class SidecarListeners
                 foreach (var d in destinations)
                 {
                     var host = mesh.Names.Fqdn(d.Destination?.Host ?? "", vs!.Namespace);
-                    var target = mesh.Registry.Services.FirstOrDefault(s => s.Hostname == host);
+                    var target = mesh.Service(host);
                     var reference = new ClusterRef(host, d.Destination?.Port?.Number ?? port, d.Destination?.Subset ?? "", target);
                     clusters.Add(reference);
                     tcp.Clusters.Add(new WeightedCluster { Cluster = reference.Name, Weight = (uint)Math.Max(0, d.Weight ?? (destinations.Count == 1 ? 100 : 0)) });
