@@ -59,6 +59,11 @@ public sealed class ProxyHost : IAsyncDisposable
 
         await listeners.ReconcileAsync(snapshot.Listeners).ConfigureAwait(false);
         Report($"applied snapshot {snapshot.Version}: {snapshot.Listeners.Count} listeners, {snapshot.Clusters.Count} clusters");
+        foreach (var notice in snapshot.Notices)
+        {
+            Report("notice: " + notice);
+        }
+
         foreach (var cluster in snapshot.Clusters.Where(c => c.LbPolicy == LbPolicy.Passthrough))
         {
             // Said out loud rather than silently balanced differently from what the config asks (docs/proxy.md).

@@ -9,8 +9,9 @@ namespace Causeway.ControlPlane.Translation;
 /// A gateway's listeners: one per server port of the Gateways whose selector matches the proxy (in any namespace).
 /// HTTP servers get a route table whose virtual hosts are the hosts of the VirtualServices bound to those Gateways,
 /// admitted by the servers' hosts (exact or by suffix, honouring <c>namespace/host</c>); VirtualServices for the same
-/// host are merged in creation order, with catch-all rules moved after rules that match something. TLS servers
-/// (HTTPS, TLS) are not served yet: they come with gateway TLS.
+/// host are merged in creation order, with catch-all rules moved after rules that match something. HTTPS and TLS
+/// servers terminate TLS (SIMPLE, MUTUAL; see <see cref="GatewayTls"/>) and then route as HTTP and TCP servers do;
+/// an HTTP server with <c>httpsRedirect</c> marks its hosts' virtual hosts to redirect plaintext to https.
 /// </summary>
 internal static class GatewayListeners
 {
@@ -30,12 +31,28 @@ internal static class GatewayListeners
         foreach (var group in servers)
         {
             var port = group.Key;
-            var protocol = (group.First().Server.Port!.Protocol ?? "").ToUpperInvariant();
-            var keys = group.Select(x => x.Key).ToHashSet(StringComparer.Ordinal);
-            var gatewayNs = group.First().Ns;
-            if (protocol is "HTTP" or "HTTP2" or "GRPC" or "GRPC-WEB")
+            var protocol = ProtocolOf(group.First().Server);
+            var members = group.Where(x => ProtocolOf(x.Server) == protocol).ToList();
+            foreach (var other in group.Where(x => ProtocolOf(x.Server) != protocol))
             {
-                var table = BuildRouteTable(mesh, index, routes, proxy, group.ToList(), keys, gatewayNs, port, clusters);
+                snapshot.Notices.Add($"gateway {other.Key} server {other.Server.Name ?? other.Server.Port?.Name}: port {port} is already {protocol} on this gateway; a port has one protocol, so this {ProtocolOf(other.Server)} server is not served");
+            }
+
+            var keys = members.Select(x => x.Key).ToHashSet(StringComparer.Ordinal);
+            var gatewayNs = members[0].Ns;
+            DownstreamTls? tls = null;
+            if (protocol is "HTTPS" or "TLS")
+            {
+                tls = GatewayTls.Build(mesh, proxy, port, members, snapshot.Notices);
+                if (tls is null)
+                {
+                    continue; // nothing on this port can be served
+                }
+            }
+
+            if (protocol is "HTTP" or "HTTP2" or "GRPC" or "GRPC-WEB" or "HTTPS")
+            {
+                var table = BuildRouteTable(mesh, index, routes, proxy, members, keys, gatewayNs, port, clusters);
                 snapshot.RouteTables.Add(table);
                 snapshot.Listeners.Add(new Listener
                 {
@@ -44,32 +61,28 @@ internal static class GatewayListeners
                     Protocol = ListenerProtocol.Http,
                     Direction = TrafficDirection.GatewayIngress,
                     RouteTable = table.Name,
+                    Tls = tls,
                 });
             }
-            else if (protocol is "TCP" or "MONGO")
+            else if (protocol is "TCP" or "MONGO" or "TLS")
             {
+                // The first VirtualService bound here with a tcp rule for the port carries the traffic.
                 var tcp = new Protocol.V1.TcpRoute();
                 foreach (var vs in index.ForGateways(keys, gatewayNs))
                 {
-                    foreach (var d in ProxySnapshotBuilder.TcpRoutesFor(vs, port))
-                    {
-                        var host = mesh.Names.Fqdn(d.Destination?.Host ?? "", vs.Namespace);
-                        var target = mesh.Service(host);
-                        var reference = new ClusterRef(host, d.Destination?.Port?.Number ?? (target is { Ports.Count: > 0 } ? target.Ports[0].Number : port), d.Destination?.Subset ?? "", target);
-                        clusters.Add(reference);
-                        tcp.Clusters.Add(new WeightedCluster { Cluster = reference.Name, Weight = (uint)Math.Max(0, d.Weight ?? 100) });
-                    }
-
+                    tcp = TcpRouteTranslator.Translate(mesh, vs, port, clusters);
                     if (tcp.Clusters.Count > 0)
                     {
                         break;
                     }
                 }
 
-                snapshot.Listeners.Add(new Listener { Name = $"gateway_{port}", Port = port, Protocol = ListenerProtocol.Tcp, Direction = TrafficDirection.GatewayIngress, Tcp = tcp });
+                snapshot.Listeners.Add(new Listener { Name = $"gateway_{port}", Port = port, Protocol = ListenerProtocol.Tcp, Direction = TrafficDirection.GatewayIngress, Tcp = tcp, Tls = tls });
             }
         }
     }
+
+    private static string ProtocolOf(Server server) => (server.Port?.Protocol ?? "").ToUpperInvariant();
 
     private static RouteTable BuildRouteTable(
         MeshState mesh, VirtualServiceIndex index, HttpRouteTranslator routes, ProxyRequest proxy,
@@ -105,9 +118,21 @@ internal static class GatewayListeners
             }
         }
 
+        // Istio gives an httpsRedirect server's hosts a virtual host even when no VirtualService is bound to them,
+        // so plaintext requests for them are redirected rather than 404ed.
+        var redirecting = servers.Where(x => x.Server.Tls?.HttpsRedirect == true).ToList();
+        foreach (var (_, _, server) in redirecting)
+        {
+            foreach (var entry in server.Hosts ?? [])
+            {
+                var slash = entry.IndexOf('/', StringComparison.Ordinal);
+                byDomain.TryAdd((slash < 0 ? entry : entry[(slash + 1)..]).ToLowerInvariant(), []);
+            }
+        }
+
         foreach (var (domain, list) in byDomain)
         {
-            var vhost = new VirtualHost { Name = $"{domain}:{port}" };
+            var vhost = new VirtualHost { Name = $"{domain}:{port}", RequireTls = redirecting.Count > 0 && Admitted(domain, "", redirecting, anyNamespace: true) is not null };
             vhost.Domains.Add(domain);
             if (domain != "*")
             {
@@ -127,7 +152,7 @@ internal static class GatewayListeners
     /// The domain a VirtualService host gets on this port, if some server admits it: the VirtualService's host, or
     /// the server's host when the VirtualService's is broader (<c>*</c> under a server for <c>*.example.com</c>).
     /// </summary>
-    private static string? Admitted(string vsHost, string vsNs, List<(string Key, string Ns, Server Server)> servers)
+    private static string? Admitted(string vsHost, string vsNs, List<(string Key, string Ns, Server Server)> servers, bool anyNamespace = false)
     {
         foreach (var (_, gwNs, server) in servers)
         {
@@ -136,7 +161,7 @@ internal static class GatewayListeners
                 var slash = entry.IndexOf('/', StringComparison.Ordinal);
                 var ns = slash < 0 ? "*" : entry[..slash];
                 var host = (slash < 0 ? entry : entry[(slash + 1)..]).ToLowerInvariant();
-                if (ns != "*" && (ns == "." ? gwNs : ns) != vsNs)
+                if (!anyNamespace && ns != "*" && (ns == "." ? gwNs : ns) != vsNs)
                 {
                     continue;
                 }

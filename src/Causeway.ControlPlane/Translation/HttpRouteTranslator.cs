@@ -228,7 +228,7 @@ internal sealed class HttpRouteTranslator(VirtualServiceIndex index, Func<string
             action.Clusters.Add(new WeightedCluster
             {
                 Cluster = target.Name,
-                Weight = (uint)Math.Max(0, d.Weight ?? (destinations.Count == 1 ? 100 : 0)),
+                Weight = DestinationPorts.Weight(d.Weight, destinations.Count),
                 RequestHeaders = Ops(d.Headers?.Request),
                 ResponseHeaders = Ops(d.Headers?.Response),
             });
@@ -253,26 +253,10 @@ internal sealed class HttpRouteTranslator(VirtualServiceIndex index, Func<string
     {
         var host = mesh.Names.Fqdn(d.Host ?? "", vs.Namespace);
         var service = mesh.Service(host);
-        var port = d.Port?.Number ?? DefaultPort(service, ctx.ListenerPort);
+        var port = d.Port?.Number ?? DestinationPorts.Default(service, ctx.ListenerPort);
         var reference = new ClusterRef(host, port, d.Subset ?? "", service);
         clusters.Add(reference);
         return reference;
-    }
-
-    /// <summary>A destination without a port: the service's only port, else the listener's port when the service has it.</summary>
-    private static uint DefaultPort(ServiceModel? service, uint listenerPort)
-    {
-        if (service is null)
-        {
-            return listenerPort;
-        }
-
-        if (service.Ports.Count == 1)
-        {
-            return service.Ports[0].Number;
-        }
-
-        return service.Port(listenerPort) is not null ? listenerPort : service.Ports.Count > 0 ? service.Ports[0].Number : listenerPort;
     }
 
     private static IEnumerable<(Destination, double)> Mirrors(HttpRoute rule)

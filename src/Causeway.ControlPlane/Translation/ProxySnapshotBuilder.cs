@@ -1,5 +1,4 @@
 using System.Globalization;
-using Causeway.Api.Model.Networking;
 using Causeway.ControlPlane.Mesh;
 using Causeway.ControlPlane.Registry;
 using Causeway.Protocol.V1;
@@ -72,8 +71,4 @@ public static class ProxySnapshotBuilder
     }
 
     internal static bool IsTcpProtocol(string? protocol) => protocol?.ToUpperInvariant() is "TCP" or "TLS" or "MONGO" or "MYSQL" or "REDIS";
-
-    internal static List<RouteDestination> TcpRoutesFor(BoundVirtualService? vs, uint port) =>
-        (vs?.Resource.Spec.Tcp ?? [])
-            .FirstOrDefault(r => r.Match is null or { Count: 0 } || r.Match.Any(m => m.Port is null or 0 || m.Port == port))?.Route ?? [];
 }

@@ -66,22 +66,12 @@ internal static class SidecarListeners
                 // port-only match on 0.0.0.0 would.
                 var (service, _) = members[0];
                 var vs = index.ForMesh(service.Hostname, proxy.Namespace);
-                var tcp = new TcpRoute();
-                var destinations = ProxySnapshotBuilder.TcpRoutesFor(vs, port);
-                if (destinations.Count == 0)
+                var tcp = TcpRouteTranslator.Translate(mesh, vs, port, clusters);
+                if (tcp.Clusters.Count == 0)
                 {
                     var reference = new ClusterRef(service.Hostname, port, "", service);
                     clusters.Add(reference);
                     tcp.Clusters.Add(new WeightedCluster { Cluster = reference.Name, Weight = 100 });
-                }
-
-                foreach (var d in destinations)
-                {
-                    var host = mesh.Names.Fqdn(d.Destination?.Host ?? "", vs!.Namespace);
-                    var target = mesh.Service(host);
-                    var reference = new ClusterRef(host, d.Destination?.Port?.Number ?? port, d.Destination?.Subset ?? "", target);
-                    clusters.Add(reference);
-                    tcp.Clusters.Add(new WeightedCluster { Cluster = reference.Name, Weight = (uint)Math.Max(0, d.Weight ?? (destinations.Count == 1 ? 100 : 0)) });
                 }
 
                 snapshot.Listeners.Add(new Listener

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text;
+using Causeway.Protocol.V1;
 using Causeway.Proxy.Forwarding;
 using Causeway.Proxy.Runtime;
 using Google.Protobuf;
@@ -40,7 +41,7 @@ internal sealed class AdminServer : IAsyncDisposable
             {
                 "/ready" => snapshot is null ? (503, "text/plain", "NOT READY: no configuration yet\n") : (200, "text/plain", "LIVE\n"),
                 "/server_info" => (200, "application/json", $"{{\"version\":\"{snapshot?.Version}\",\"state\":\"{(snapshot is null ? "INITIALIZING" : "LIVE")}\",\"status\":{System.Text.Json.JsonSerializer.Serialize(status(), AdminJson.Default.String)}}}\n"),
-                "/config_dump" => snapshot is null ? (503, "text/plain", "no configuration\n") : (200, "application/json", Json.Format(snapshot.Source) + "\n"),
+                "/config_dump" => snapshot is null ? (503, "text/plain", "no configuration\n") : (200, "application/json", Json.Format(Redacted(snapshot.Source)) + "\n"),
                 "/clusters" => (200, "text/plain", Clusters(snapshot)),
                 "/stats" => (200, "text/plain", stats.Render()),
                 _ => (404, "text/plain", "endpoints: /ready /server_info /config_dump /clusters /stats\n"),
@@ -57,6 +58,26 @@ internal sealed class AdminServer : IAsyncDisposable
     }
 
     /// <summary>Envoy's /clusters text shape: one line per fact, <c>cluster::host:port::fact::value</c>.</summary>
+    /// <summary>The snapshot without private keys: Envoy's config_dump shows secrets as redacted, and so do we.</summary>
+    private static ProxySnapshot Redacted(ProxySnapshot source)
+    {
+        if (!source.Listeners.Any(l => l.Tls is not null))
+        {
+            return source;
+        }
+
+        var copy = source.Clone();
+        foreach (var server in copy.Listeners.Where(l => l.Tls is not null).SelectMany(l => l.Tls.Servers))
+        {
+            if (server.PrivateKey?.SourceCase == PemSource.SourceOneofCase.InlinePem)
+            {
+                server.PrivateKey.InlinePem = "[redacted]";
+            }
+        }
+
+        return copy;
+    }
+
     private static string Clusters(CompiledSnapshot? snapshot)
     {
         if (snapshot is null)

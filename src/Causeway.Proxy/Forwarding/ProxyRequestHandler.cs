@@ -46,6 +46,14 @@ public sealed class ProxyRequestHandler(ProxyState state, ProxyStats stats, Rand
 
         var request = new HttpContextRouteRequest(ctx, (uint)(ctx.Connection.LocalPort > 0 ? listener.Port : 0));
         var vhost = table.FindVirtualHost(request.Authority);
+        if (vhost is { Source.RequireTls: true } && !ctx.Request.IsHttps)
+        {
+            // Gateway httpsRedirect: Envoy's require_tls ALL answers before any route is consulted.
+            Redirects.WriteHttpsRedirect(ctx, request);
+            stats.Record("", 301, ResponseFlags.None);
+            return Task.CompletedTask;
+        }
+
         var route = vhost?.Match(ref request);
         if (route is null)
         {

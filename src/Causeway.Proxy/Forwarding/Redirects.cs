@@ -56,4 +56,14 @@ internal static class Redirects
         ctx.Response.Headers.Location = $"{scheme}://{host}{portPart}{path}{query}";
         ctx.Response.ContentLength = 0;
     }
+
+    /// <summary>Envoy's require_tls redirect: 301 to <c>https://</c> with the Host header and path (and query) unchanged.</summary>
+    public static void WriteHttpsRedirect(HttpContext ctx, HttpContextRouteRequest request)
+    {
+        ctx.Response.StatusCode = 301;
+        ctx.Response.Headers.Location = request.Query.Length > 0
+            ? $"https://{request.Authority}{request.Path}?{request.Query}"
+            : $"https://{request.Authority}{request.Path}";
+        ctx.Response.ContentLength = 0;
+    }
 }

@@ -1,4 +1,6 @@
 using System.Net;
+using System.Net.Security;
+using System.Security.Authentication;
 using Causeway.Protocol.V1;
 using Causeway.Proxy.Forwarding;
 using Causeway.Proxy.Runtime;
@@ -6,6 +8,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
@@ -42,7 +45,21 @@ internal sealed class ListenerHost : IAsyncDisposable
         {
             options.AddServerHeader = false;
             options.Limits.MaxRequestBodySize = null; // streamed, never buffered: no reason to cap it here
-            if (listener.Protocol == ListenerProtocol.Tcp)
+            if (listener.Tls is not null)
+            {
+                // TLS terminated here; HTTP/1.1 or h2 is then chosen by ALPN, so no sniffing is needed.
+                options.Listen(bind, l =>
+                {
+                    l.Protocols = listener.Protocol == ListenerProtocol.Tcp ? HttpProtocols.None : HttpProtocols.Http1AndHttp2;
+                    l.UseHttps(new TlsHandshakeCallbackOptions { OnConnection = c => Handshake(state, listener.Name, c), HandshakeTimeout = TimeSpan.FromSeconds(10) });
+                    if (listener.Protocol == ListenerProtocol.Tcp)
+                    {
+                        var relay = new TcpRelay(state, stats, listener.Name, Random.Shared);
+                        l.Use(_ => relay.HandleAsync);
+                    }
+                });
+            }
+            else if (listener.Protocol == ListenerProtocol.Tcp)
             {
                 var relay = new TcpRelay(state, stats, listener.Name, Random.Shared);
                 options.Listen(bind, l => l.Use(_ => relay.HandleAsync));
@@ -60,7 +77,13 @@ internal sealed class ListenerHost : IAsyncDisposable
         return new ListenerHost(app, bind, KeyOf(listener, bind));
     }
 
-    public static string KeyOf(Listener listener, IPEndPoint bind) => $"{listener.Name}|{bind}|{listener.Protocol}";
+    /// <summary>Certificates are chosen from the current snapshot at each handshake, so rotating one needs no restart.</summary>
+    private static ValueTask<SslServerAuthenticationOptions> Handshake(ProxyState state, string listenerName, TlsHandshakeCallbackContext context) =>
+        state.Current?.Tls.GetValueOrDefault(listenerName) is { } tls
+            ? ValueTask.FromResult(tls.OptionsFor(context.ClientHelloInfo.ServerName))
+            : ValueTask.FromException<SslServerAuthenticationOptions>(new AuthenticationException($"listener {listenerName} has no TLS configuration"));
+
+    public static string KeyOf(Listener listener, IPEndPoint bind) => $"{listener.Name}|{bind}|{listener.Protocol}|{(listener.Tls is null ? "plain" : "tls")}";
 
     public async ValueTask DisposeAsync()
     {

@@ -1,4 +1,5 @@
 using Causeway.Protocol.V1;
+using Causeway.Proxy.Listeners;
 using Causeway.Proxy.Routing;
 
 namespace Causeway.Proxy.Runtime;
@@ -9,8 +10,9 @@ namespace Causeway.Proxy.Runtime;
 /// </summary>
 public sealed class CompiledSnapshot
 {
-    internal CompiledSnapshot(ProxySnapshot source, IReadOnlyDictionary<string, CompiledRouteTable> routeTables, IReadOnlyDictionary<string, ClusterRuntime> clusters)
+    internal CompiledSnapshot(ProxySnapshot source, IReadOnlyDictionary<string, CompiledRouteTable> routeTables, IReadOnlyDictionary<string, ClusterRuntime> clusters, IReadOnlyDictionary<string, ListenerTls> tls)
     {
+        Tls = tls;
         Source = source;
         RouteTables = routeTables;
         Clusters = clusters;
@@ -26,4 +28,7 @@ public sealed class CompiledSnapshot
     public IReadOnlyDictionary<string, ClusterRuntime> Clusters { get; }
 
     public IReadOnlyDictionary<string, Listener> Listeners { get; }
+
+    /// <summary>The TLS of each listener that terminates it, by listener name.</summary>
+    public IReadOnlyDictionary<string, ListenerTls> Tls { get; }
 }

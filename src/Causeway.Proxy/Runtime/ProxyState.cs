@@ -1,5 +1,6 @@
 using Causeway.Protocol.V1;
 using Causeway.Proxy.Balancing;
+using Causeway.Proxy.Listeners;
 using Causeway.Proxy.Routing;
 
 namespace Causeway.Proxy.Runtime;
@@ -51,6 +52,8 @@ public sealed class ProxyState : IDisposable
     private CompiledSnapshot Compile(ProxySnapshot snapshot)
     {
         var tables = snapshot.RouteTables.ToDictionary(t => t.Name, t => new CompiledRouteTable(t), StringComparer.Ordinal);
+        var tls = snapshot.Listeners.Where(l => l.Tls is not null)
+            .ToDictionary(l => l.Name, l => new ListenerTls(l.Tls, l.Protocol == ListenerProtocol.Http), StringComparer.Ordinal);
         var endpointsByCluster = snapshot.Endpoints.ToDictionary(e => e.Cluster, StringComparer.Ordinal);
         var newPools = new Dictionary<string, UpstreamPool>(StringComparer.Ordinal);
         var newHosts = new Dictionary<string, UpstreamEndpoint>(StringComparer.Ordinal);
@@ -101,7 +104,7 @@ public sealed class ProxyState : IDisposable
 
         pools = newPools;
         hosts = newHosts;
-        return new CompiledSnapshot(snapshot, tables, clusters);
+        return new CompiledSnapshot(snapshot, tables, clusters, tls);
     }
 
     public void Dispose()

@@ -35,6 +35,11 @@ internal sealed class Simulation(ProxySnapshot snapshot)
             return new Result("404 NR (no virtual host)", null, null, []);
         }
 
+        if (vhost.Source.RequireTls && scheme != "https" && listener.Tls is null)
+        {
+            return new Result("301 https redirect", vhost.Source.Name, null, []);
+        }
+
         var route = vhost.Match(ref request);
         if (route is null)
         {

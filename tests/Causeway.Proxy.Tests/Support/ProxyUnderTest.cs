@@ -52,6 +52,19 @@ internal sealed class ProxyUnderTest : IAsyncDisposable
         return error;
     }
 
+    /// <summary>Applies a new configuration to a running gateway; returns the rejection reason, if any.</summary>
+    public async Task<string?> ReconfigureGatewayAsync(string yaml, IReadOnlyDictionary<string, string> labels)
+    {
+        var snapshot = ProxySnapshotBuilder.Build(Load(yaml), ProxyRequest.Gateway("ingress", "istio-system", labels));
+        var error = await Host.ApplyAsync(snapshot);
+        if (error is null)
+        {
+            Snapshot = snapshot;
+        }
+
+        return error;
+    }
+
     private static async Task<ProxyUnderTest> StartAsync(string yaml, Func<MeshState, ProxyRequest> request, uint[] configPorts)
     {
         var ports = configPorts.ToDictionary(p => p, _ => FreePort.Next());
