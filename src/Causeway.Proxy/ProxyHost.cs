@@ -64,12 +64,6 @@ public sealed class ProxyHost : IAsyncDisposable
             Report("notice: " + notice);
         }
 
-        foreach (var cluster in snapshot.Clusters.Where(c => c.LbPolicy == LbPolicy.Passthrough))
-        {
-            // Said out loud rather than silently balanced differently from what the config asks (docs/proxy.md).
-            Report($"warning: cluster {cluster.Name} asks for PASSTHROUGH, which is not implemented yet: balancing LEAST_REQUEST over its endpoints");
-        }
-
         return null;
     }
 

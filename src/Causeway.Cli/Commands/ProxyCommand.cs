@@ -30,6 +30,11 @@ internal static class ProxyCommand
         {
             Description = "Gateway: the proxy's labels, as k=v[,k=v]; Gateways whose selector matches them are served (e.g. istio=ingressgateway).",
         };
+        var gatewayNamespace = new Option<string>("--gateway-namespace")
+        {
+            Description = "Gateway: the namespace the gateway workload runs in; Secrets named by a Gateway server's tls.credentialName are read from it, as Istio does.",
+            DefaultValueFactory = _ => "istio-system",
+        };
         var adminPort = new Option<int>("--admin-port")
         {
             Description = "Admin listener port on 127.0.0.1 (/ready, /config_dump, /clusters, /stats); 0 picks a free one.",
@@ -52,7 +57,7 @@ internal static class ProxyCommand
         };
         var command = new Command("proxy", "Run the Causeway proxy (sidecar or gateway) from a directory of Istio YAML.")
         {
-            config, role, workload, gatewayLabels, adminPort, outboundAddress, gatewayAddress, portMap,
+            config, role, workload, gatewayLabels, gatewayNamespace, adminPort, outboundAddress, gatewayAddress, portMap,
         };
         command.SetAction(async (parse, cancel) =>
         {
@@ -66,7 +71,7 @@ internal static class ProxyCommand
                     return 2;
                 }
 
-                identity = WorkloadIdentity.Gateway(labels);
+                identity = WorkloadIdentity.Gateway(labels, ns: parse.GetValue(gatewayNamespace)!);
             }
             else
             {

@@ -28,6 +28,7 @@ internal static class ClusterBuilder
             ConnectionPool = Pool(policy.ConnectionPool),
         };
         ApplyLoadBalancer(cluster, policy.LoadBalancer);
+        cluster.OriginalDestination = cluster.LbPolicy == LbPolicy.Passthrough || service.Resolution == ServiceResolution.None;
         if (policy.OutlierDetection is { } od)
         {
             cluster.OutlierDetection = new Proto.OutlierDetection

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.RegularExpressions;
 using Causeway.Protocol.V1;
 using Causeway.Proxy.Balancing;
+using Causeway.Proxy.Listeners;
 using Causeway.Proxy.Routing;
 using Causeway.Proxy.Runtime;
 using Microsoft.AspNetCore.Http;
@@ -91,7 +92,9 @@ public sealed class ProxyRequestHandler(ProxyState state, ProxyStats stats, Rand
             return Finish(ctx, destination?.Cluster ?? "", 503, ResponseFlags.NoClusterFound, "");
         }
 
-        var endpoint = cluster.Healthy.Count == 0 ? null : cluster.Balancer.Pick(cluster.Healthy, HashFor(ctx, cluster), null);
+        var endpoint = cluster.IsOriginalDestination
+            ? OriginalDestination.Of(ctx.Features) is { } original ? cluster.OriginalDestinationHost(original) : null
+            : cluster.Healthy.Count == 0 ? null : cluster.Balancer.Pick(cluster.Healthy, HashFor(ctx, cluster), null);
         if (endpoint is null)
         {
             return Finish(ctx, cluster.Name, 503, ResponseFlags.NoHealthyUpstream, LocalReply.NoHealthyUpstream);

@@ -28,7 +28,9 @@ internal sealed class TcpRelay(ProxyState state, ProxyStats stats, string listen
             return;
         }
 
-        var endpoint = cluster.Healthy.Count == 0 ? null : cluster.Balancer.Pick(cluster.Healthy, null, null);
+        var endpoint = cluster.IsOriginalDestination
+            ? OriginalDestination.Of(connection.Features) is { } original ? cluster.OriginalDestinationHost(original) : null
+            : cluster.Healthy.Count == 0 ? null : cluster.Balancer.Pick(cluster.Healthy, null, null);
         if (endpoint is null)
         {
             stats.Record(cluster.Name, 0, ResponseFlags.NoHealthyUpstream);

@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+using System.Net;
 using Causeway.Protocol.V1;
 using Causeway.Proxy.Balancing;
 
@@ -34,4 +36,38 @@ public sealed class ClusterRuntime
     public bool UpstreamHttp2 => Cluster.Protocol is "HTTP2" or "GRPC";
 
     public bool IsHashed => Cluster.Hash is not null;
+
+    /// <summary>An original destination cluster: hosts are the addresses clients dialled, not listed endpoints.</summary>
+    public bool IsOriginalDestination => Cluster.OriginalDestination;
+
+    /// <summary>
+    /// The host for an original destination, made on first use and kept so its requests in flight are counted and its
+    /// pooled connections reused. Bounded: past the cap the table starts over, as Envoy's cleanup drops hosts that
+    /// went unused.
+    /// </summary>
+    public UpstreamEndpoint OriginalDestinationHost(IPEndPoint destination)
+    {
+        var key = destination.ToString();
+        if (originalHosts.TryGetValue(key, out var host))
+        {
+            return host;
+        }
+
+        if (originalHosts.Count >= MaxOriginalHosts)
+        {
+            originalHosts.Clear();
+        }
+
+        return originalHosts.GetOrAdd(key, _ => new UpstreamEndpoint(new Endpoint
+        {
+            Address = destination.Address.ToString(),
+            Port = (uint)destination.Port,
+            Weight = 1,
+            Healthy = true,
+        }));
+    }
+
+    private const int MaxOriginalHosts = 4096;
+
+    private readonly ConcurrentDictionary<string, UpstreamEndpoint> originalHosts = new(StringComparer.Ordinal);
 }

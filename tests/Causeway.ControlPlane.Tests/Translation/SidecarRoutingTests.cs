@@ -469,6 +469,31 @@ public class SidecarRoutingTests
     }
 
     [Fact]
+    public void Resolution_none_and_passthrough_make_original_destination_clusters()
+    {
+        // Istio: ServiceEntry resolution NONE and DestinationRule loadBalancer PASSTHROUGH both give an ORIGINAL_DST cluster.
+        var sim = TestMesh.Load(TestMesh.Service("db", "default", 5432, "TCP"), TestMesh.Service("web", "default"), """
+            apiVersion: networking.istio.io/v1
+            kind: ServiceEntry
+            metadata: {name: legacy, namespace: default}
+            spec:
+              hosts: [legacy.internal]
+              resolution: NONE
+              ports: [{number: 8080, name: http, protocol: HTTP}]
+            ---
+            apiVersion: networking.istio.io/v1
+            kind: DestinationRule
+            metadata: {name: web, namespace: default}
+            spec:
+              host: web
+              trafficPolicy: {loadBalancer: {simple: PASSTHROUGH}}
+            """).Sidecar("a", "default");
+        Assert.True(sim.Cluster(sim.Send(8080, "legacy.internal").Cluster)!.OriginalDestination);
+        Assert.True(sim.Cluster(sim.Send(9080, "web").Cluster)!.OriginalDestination);
+        Assert.False(sim.Cluster(sim.Send(5432, "db").Cluster)!.OriginalDestination);
+    }
+
+    [Fact]
     public void The_version_depends_only_on_the_content()
     {
         var yaml = ReviewsServices();

@@ -1,0 +1,73 @@
+using System.Buffers.Binary;
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.AspNetCore.Connections.Features;
+using Microsoft.AspNetCore.Http.Features;
+
+namespace Causeway.Proxy.Listeners;
+
+/// <summary>
+/// Where the client meant to connect before iptables redirected it to the proxy: Linux's SO_ORIGINAL_DST (from the
+/// NAT connection tracking entry), as Envoy's original_dst listener filter reads it. Asked only by original
+/// destination clusters, once per request or connection, so other traffic pays nothing.
+/// </summary>
+public static class OriginalDestination
+{
+    private const int SolIp = 0;
+    private const int SolIpv6 = 41;
+    private const int SoOriginalDst = 80; // SO_ORIGINAL_DST and IP6T_SO_ORIGINAL_DST
+
+    /// <summary>
+    /// The original destination of the connection behind these features, or null when it was not redirected (the
+    /// socket's own address: connecting there would loop back into the proxy) or is not a socket.
+    /// </summary>
+    public static IPEndPoint? Of(IFeatureCollection features)
+    {
+        var socket = features.Get<IConnectionSocketFeature>()?.Socket;
+        if (socket?.LocalEndPoint is not IPEndPoint local)
+        {
+            return null;
+        }
+
+        var original = Read(socket, local.AddressFamily);
+        return original is null || original.Equals(local) ? null : original;
+    }
+
+    private static IPEndPoint? Read(Socket socket, AddressFamily family)
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return null;
+        }
+
+        Span<byte> address = stackalloc byte[28]; // sockaddr_in6 is the larger
+        try
+        {
+            var mapped = family == AddressFamily.InterNetworkV6 && socket.DualMode;
+            var length = socket.GetRawSocketOption(family == AddressFamily.InterNetworkV6 && !mapped ? SolIpv6 : SolIp, SoOriginalDst, address);
+            return Parse(address[..length]);
+        }
+        catch (SocketException)
+        {
+            return null; // no NAT entry: the connection came straight to the proxy
+        }
+    }
+
+    /// <summary>A sockaddr_in or sockaddr_in6 (family in host order, port in network order).</summary>
+    internal static IPEndPoint? Parse(ReadOnlySpan<byte> sockaddr)
+    {
+        if (sockaddr.Length < 8)
+        {
+            return null;
+        }
+
+        var family = BitConverter.IsLittleEndian ? BinaryPrimitives.ReadUInt16LittleEndian(sockaddr) : BinaryPrimitives.ReadUInt16BigEndian(sockaddr);
+        var port = BinaryPrimitives.ReadUInt16BigEndian(sockaddr[2..]);
+        return family switch
+        {
+            2 => new IPEndPoint(new IPAddress(sockaddr.Slice(4, 4)), port),
+            10 when sockaddr.Length >= 24 => new IPEndPoint(new IPAddress(sockaddr.Slice(8, 16)), port),
+            _ => null,
+        };
+    }
+}
