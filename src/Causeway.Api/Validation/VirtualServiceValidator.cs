@@ -50,6 +50,17 @@ internal sealed class VirtualServiceValidator : ResourceValidator<VirtualService
             }
         }
 
+        foreach (var (key, value) in vs.Annotations)
+        {
+            if (key == LocalRateLimitAnnotation.Key || key.StartsWith(LocalRateLimitAnnotation.Key + ".", StringComparison.Ordinal))
+            {
+                if (!LocalRateLimitAnnotation.TryParse(value, out _, out var error))
+                {
+                    ctx.Error(FieldPath.Root.Field("metadata").Field("annotations").Field(key), $"invalid {key}: {error}", "for example \"maxTokens=10,tokensPerFill=10,fillInterval=1s\"");
+                }
+            }
+        }
+
         var bindsMesh = spec.EffectiveGateways.Contains(IstioDefaults.MeshGateway);
         for (var i = 0; i < (spec.Hosts?.Count ?? 0); i++)
         {

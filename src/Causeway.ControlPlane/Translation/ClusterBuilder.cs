@@ -13,7 +13,10 @@ namespace Causeway.ControlPlane.Translation;
 /// </summary>
 internal static class ClusterBuilder
 {
-    public static Cluster Build(ServiceModel service, ServicePortModel port, string subset, EffectiveDestinationRule dr)
+    public static Cluster Build(ServiceModel service, ServicePortModel port, string subset, EffectiveDestinationRule dr) => Build(service, port, subset, dr, out _);
+
+    /// <summary>Builds the cluster and also gives the locality settings its policy resolved to (for endpoint priorities).</summary>
+    public static Cluster Build(ServiceModel service, ServicePortModel port, string subset, EffectiveDestinationRule dr, out LocalityLoadBalancerSetting? locality)
     {
         var subsetPolicy = subset.Length > 0 && dr.Subsets.TryGetValue(subset, out var s) ? s.TrafficPolicy : null;
         var policy = TrafficPolicyMerger.Resolve(dr.Policy, subsetPolicy, port.Number);
@@ -28,6 +31,7 @@ internal static class ClusterBuilder
             ConnectionPool = Pool(policy.ConnectionPool),
         };
         ApplyLoadBalancer(cluster, policy.LoadBalancer);
+        locality = policy.LoadBalancer?.LocalityLbSetting;
         cluster.OriginalDestination = cluster.LbPolicy == LbPolicy.Passthrough || service.Resolution == ServiceResolution.None;
         if (policy.OutlierDetection is { } od)
         {
@@ -115,6 +119,10 @@ internal static class ClusterBuilder
         IdleTimeoutMs = Ms((pool?.Http?.IdleTimeout ?? pool?.Tcp?.IdleTimeout ?? IstioDefaults.IdleTimeout).Value),
         MaxConcurrentStreams = Positive(pool?.Http?.MaxConcurrentStreams),
         MaxConnectionDurationMs = pool?.Tcp?.MaxConnectionDuration is { } d ? Ms(d.Value) : 0,
+        TcpKeepalive = pool?.Tcp?.TcpKeepalive is not null,
+        KeepaliveProbes = pool?.Tcp?.TcpKeepalive?.Probes ?? 0,
+        KeepaliveTimeMs = pool?.Tcp?.TcpKeepalive?.Time is { } kt ? Ms(kt.Value) : 0,
+        KeepaliveIntervalMs = pool?.Tcp?.TcpKeepalive?.Interval is { } ki ? Ms(ki.Value) : 0,
     };
 
     private static uint Positive(int? value) => value is > 0 ? (uint)value.Value : 0;

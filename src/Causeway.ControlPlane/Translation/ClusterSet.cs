@@ -31,8 +31,10 @@ internal sealed class ClusterSet(MeshState mesh, DestinationRuleIndex rules, Pro
             subsetLabels = (IReadOnlyDictionary<string, string>?)subset.Labels ?? new Dictionary<string, string>();
         }
 
-        var cluster = ClusterBuilder.Build(service, port, reference.Subset, dr);
-        built[cluster.Name] = (cluster, EndpointBuilder.Build(cluster, mesh.Registry.Instances(service), port, subsetLabels));
+        var cluster = ClusterBuilder.Build(service, port, reference.Subset, dr, out var locality);
+        var endpoints = EndpointBuilder.Build(cluster, mesh.Registry.Instances(service), port, subsetLabels);
+        LocalityPriorities.Assign(endpoints, cluster, proxy, locality);
+        built[cluster.Name] = (cluster, endpoints);
     }
 
     public void AddInbound(Cluster cluster, ClusterEndpoints endpoints) => built[cluster.Name] = (cluster, endpoints);

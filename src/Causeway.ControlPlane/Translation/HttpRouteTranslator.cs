@@ -210,6 +210,16 @@ internal sealed class HttpRouteTranslator(VirtualServiceIndex index, Func<string
             route.Retry = RetryPolicyTranslator.Translate(rule.Retries, hashed);
         }
 
+        if (LocalRateLimitAnnotation.For(vs.Resource, rule.Name) is { } limit)
+        {
+            route.RateLimit = new LocalRateLimit
+            {
+                MaxTokens = (uint)limit.MaxTokens,
+                TokensPerFill = (uint)limit.TokensPerFill,
+                FillIntervalMs = ClusterBuilder.Ms(limit.FillInterval),
+            };
+        }
+
         return route;
     }
 

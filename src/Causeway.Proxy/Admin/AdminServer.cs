@@ -57,7 +57,6 @@ internal sealed class AdminServer : IAsyncDisposable
         return server;
     }
 
-    /// <summary>Envoy's /clusters text shape: one line per fact, <c>cluster::host:port::fact::value</c>.</summary>
     /// <summary>The snapshot without private keys: Envoy's config_dump shows secrets as redacted, and so do we.</summary>
     private static ProxySnapshot Redacted(ProxySnapshot source)
     {
@@ -78,6 +77,7 @@ internal sealed class AdminServer : IAsyncDisposable
         return copy;
     }
 
+    /// <summary>Envoy's /clusters text shape: one line per fact, <c>cluster::host:port::fact::value</c>.</summary>
     private static string Clusters(CompiledSnapshot? snapshot)
     {
         if (snapshot is null)

@@ -18,17 +18,20 @@ public sealed class LeastRequestBalancer(Random random) : ILoadBalancer
             return hosts[0];
         }
 
-        var a = hosts[random.Next(hosts.Count)];
-        var b = hosts[random.Next(hosts.Count)];
-        if (ReferenceEquals(a, avoid))
+        var a = Sample(hosts, avoid);
+        var b = Sample(hosts, avoid);
+        return b.ActiveRequests < a.ActiveRequests ? b : a;
+    }
+
+    /// <summary>A random host other than <paramref name="avoid"/> (there are at least two hosts).</summary>
+    private UpstreamEndpoint Sample(IReadOnlyList<UpstreamEndpoint> hosts, UpstreamEndpoint? avoid)
+    {
+        var i = random.Next(hosts.Count);
+        if (ReferenceEquals(hosts[i], avoid))
         {
-            a = b;
-        }
-        else if (ReferenceEquals(b, avoid))
-        {
-            b = a;
+            i = (i + 1 + random.Next(hosts.Count - 1)) % hosts.Count;
         }
 
-        return b.ActiveRequests < a.ActiveRequests ? b : a;
+        return hosts[i];
     }
 }

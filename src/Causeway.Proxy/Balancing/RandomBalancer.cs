@@ -10,7 +10,12 @@ public sealed class RandomBalancer(Random random) : ILoadBalancer
             return null;
         }
 
-        var pick = hosts[random.Next(hosts.Count)];
-        return ReferenceEquals(pick, avoid) && hosts.Count > 1 ? hosts[random.Next(hosts.Count)] : pick;
+        var i = random.Next(hosts.Count);
+        if (ReferenceEquals(hosts[i], avoid) && hosts.Count > 1)
+        {
+            i = (i + 1 + random.Next(hosts.Count - 1)) % hosts.Count; // any other host, uniformly
+        }
+
+        return hosts[i];
     }
 }

@@ -36,6 +36,9 @@ public sealed class UpstreamEndpoint(Endpoint source)
 
     public int ActiveRequests => Volatile.Read(ref active);
 
+    /// <summary>Outlier detection's view of this host.</summary>
+    public HostHealth Health { get; } = new();
+
     public void Begin() => Interlocked.Increment(ref active);
 
     public void End() => Interlocked.Decrement(ref active);

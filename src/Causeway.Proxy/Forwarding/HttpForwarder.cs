@@ -1,7 +1,11 @@
 using System.Buffers;
 using System.Net;
 using System.Net.Sockets;
+using System.Globalization;
+using Causeway.Protocol.V1;
 using Causeway.Proxy.Balancing;
+using Causeway.Proxy.Listeners;
+using Causeway.Proxy.Resilience;
 using Causeway.Proxy.Runtime;
 using Microsoft.AspNetCore.Http;
 using System.Net.Http.Headers;
@@ -10,8 +14,11 @@ using Microsoft.Extensions.Primitives;
 
 namespace Causeway.Proxy.Forwarding;
 
-/// <summary>The outcome of one forwarding attempt: the status sent downstream and Envoy's response flag.</summary>
+/// <summary>The outcome of forwarding: the status sent downstream and Envoy's response flags.</summary>
 internal readonly record struct ForwardResult(int Status, string Flag);
+
+/// <summary>What forwarding needs besides the request: the stats, the randomness and the request's hash key.</summary>
+internal readonly record struct ForwardContext(ProxyStats Stats, Random Random, ulong? Hash);
 
 /// <summary>
 /// Sends one request to one upstream host and streams the response back, after YARP's design written fresh: the
@@ -23,89 +30,354 @@ internal static class HttpForwarder
     private const int BufferSize = 16 * 1024;
 
     /// <summary>
-    /// Forwards, then records the outcome in the stats; the endpoint counts the request as active throughout (least
-    /// request balancing reads that). One async method for the whole exchange: each extra layer would allocate a
-    /// state machine per request.
+    /// Forwards with the route's policy: fault injection first; then attempts, each to a host the cluster picks
+    /// (avoiding the previous one on a retry when the policy says so), each admitted by the circuit breakers and
+    /// bounded by the per-try timeout, all within the route timeout; each attempt's outcome feeds outlier detection;
+    /// a retriable outcome is retried after a jittered backoff while attempts, the retry budget, the body buffer and
+    /// the deadline allow. The final response streams back; the outcome is recorded in the stats. One async method
+    /// for the whole exchange: each extra layer would allocate a state machine per request.
     /// </summary>
-    public static async Task<ForwardResult> ForwardAsync(HttpContext ctx, ClusterRuntime cluster, UpstreamEndpoint endpoint, UpstreamRequest target, ProxyStats stats)
+    public static async Task<ForwardResult> ForwardAsync(HttpContext ctx, ClusterRuntime cluster, UpstreamEndpoint? first, UpstreamRequest target, RoutePolicy policy, ForwardContext env)
     {
-        var cancel = ctx.RequestAborted;
+        var state = cluster.State;
         var result = new ForwardResult(0, ResponseFlags.None);
-        endpoint.Begin();
-        try
+        var injected = ResponseFlags.None;
+        var timeout = policy.Timeout;
+        if (policy.Fault is { } fault)
         {
-            var upgrade = ctx.Features.Get<IHttpUpgradeFeature>() is { IsUpgradableRequest: true } u ? u : null;
-            using var request = BuildRequest(ctx, cluster, endpoint, target, upgrade is not null);
-            HttpResponseMessage response;
-            try
+            if (FaultInjection.Delay(fault, env.Random) is { } delay)
             {
-                response = await cluster.Pool.Invoker.SendAsync(request, cancel).ConfigureAwait(false);
-            }
-            catch (Exception ex) when (ex is HttpRequestException or OperationCanceledException or IOException)
-            {
-                if (ctx.RequestAborted.IsCancellationRequested)
-                {
-                    return result = new ForwardResult(499, ResponseFlags.DownstreamConnectionTermination);
-                }
-
-                var connect = ex is HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError } || ex.InnerException is SocketException || ex is TaskCanceledException;
-                await LocalReply.WriteAsync(ctx, 503, connect ? LocalReply.ConnectFailure : LocalReply.ConnectionTermination).ConfigureAwait(false);
-                return result = new ForwardResult(503, connect ? ResponseFlags.UpstreamConnectionFailure : ResponseFlags.UpstreamConnectionTermination);
-            }
-
-            using (response)
-            {
-                ctx.Response.StatusCode = (int)response.StatusCode;
-                CopyResponseHeaders(response, ctx.Response);
-                target.ApplyResponseHeaders(ctx.Response.Headers);
-                if (response.StatusCode == HttpStatusCode.SwitchingProtocols && upgrade is not null)
-                {
-                    await RelayUpgradeAsync(upgrade, response, cancel).ConfigureAwait(false);
-                    return result = new ForwardResult(101, ResponseFlags.None);
-                }
-
-                var buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
+                state.Counters.FaultDelayed();
+                injected = ResponseFlags.DelayInjected;
                 try
                 {
-                    // The body streams through chunk by chunk, each flushed as it arrives, so streams (gRPC, server-sent
-                    // events) are not held back.
-                    var upstream = await response.Content.ReadAsStreamAsync(cancel).ConfigureAwait(false);
-                    var body = ctx.Response.Body;
-                    int read;
-                    while ((read = await upstream.ReadAsync(buffer.AsMemory(), cancel).ConfigureAwait(false)) > 0)
-                    {
-                        await body.WriteAsync(buffer.AsMemory(0, read), cancel).ConfigureAwait(false);
-                        await body.FlushAsync(cancel).ConfigureAwait(false);
-                    }
-
-                    CopyTrailers(response, ctx);
+                    await Task.Delay(delay, state.Time, ctx.RequestAborted).ConfigureAwait(false);
                 }
-                catch (Exception ex) when (ex is IOException or HttpRequestException or OperationCanceledException)
+                catch (OperationCanceledException)
                 {
-                    if (ctx.RequestAborted.IsCancellationRequested)
+                    env.Stats.Record(cluster.Name, 499, ResponseFlags.DownstreamConnectionTermination);
+                    return new ForwardResult(499, ResponseFlags.DownstreamConnectionTermination);
+                }
+            }
+
+            if (FaultInjection.Abort(fault, env.Random))
+            {
+                state.Counters.FaultAborted();
+                result = await WriteAbortAsync(ctx, fault).ConfigureAwait(false);
+                result = result with { Flag = ResponseFlags.Join(injected, ResponseFlags.FaultInjected) };
+                env.Stats.Record(cluster.Name, result.Status, result.Flag);
+                return result;
+            }
+        }
+        else if (TimeoutOverride(ctx.Request) is { } requested)
+        {
+            // x-envoy-upstream-rq-timeout-ms replaces the route timeout for this request (0 disables it).
+            timeout = requested > 0 ? TimeSpan.FromMilliseconds(requested) : null;
+        }
+
+        var retry = policy.Retry;
+        var upgrade = ctx.Features.Get<IHttpUpgradeFeature>() is { IsUpgradableRequest: true } u ? u : null;
+        var hasBody = upgrade is null && (ctx.Features.Get<IHttpRequestBodyDetectionFeature>()?.CanHaveBody ?? ctx.Request.ContentLength > 0);
+        using var replay = retry is not null && hasBody ? new RetryBuffer(ctx.Request.Body, RetryBuffer.DefaultLimit) : null;
+        using var deadline = timeout is { } t ? new CancellationTokenSource(t, state.Time) : null;
+        using var linked = deadline is null ? null : CancellationTokenSource.CreateLinkedTokenSource(ctx.RequestAborted, deadline.Token);
+        var cancel = linked?.Token ?? ctx.RequestAborted;
+        var breaker = state.Breaker.Enabled ? state.Breaker : null;
+        var http1 = upgrade is not null || !WantsHttp2(ctx, cluster);
+        UpstreamEndpoint? previous = null;
+        var retries = 0;
+        var retrying = false;
+        try
+        {
+            while (true)
+            {
+                var endpoint = retries == 0 && first is not null ? first : PickHost(ctx, cluster, env, retry, previous);
+                if (endpoint is null)
+                {
+                    result = retries == 0
+                        ? await LocalAsync(ctx, 503, ResponseFlags.NoHealthyUpstream, LocalReply.NoHealthyUpstream).ConfigureAwait(false)
+                        : result;
+                    return result;
+                }
+
+                if (breaker is not null)
+                {
+                    var pendingBefore = breaker.PendingRequests;
+                    bool admitted;
+                    try
                     {
-                        return result = new ForwardResult((int)response.StatusCode, ResponseFlags.DownstreamConnectionTermination);
+                        admitted = await breaker.EnterAsync(http1, cancel).ConfigureAwait(false);
+                    }
+                    catch (OperationCanceledException)
+                    {
+                        return result = await CancelledAsync(ctx, state, deadline).ConfigureAwait(false);
                     }
 
-                    ctx.Abort(); // the upstream reset mid-response: reset the downstream too, as Envoy does
-                    return result = new ForwardResult((int)response.StatusCode, ResponseFlags.UpstreamRemoteReset);
+                    if (!admitted)
+                    {
+                        state.Counters.Overflowed(pending: pendingBefore > 0);
+                        ctx.Response.Headers["x-envoy-overloaded"] = "true";
+                        return result = await LocalAsync(ctx, 503, ResponseFlags.UpstreamOverflow, LocalReply.Overflow).ConfigureAwait(false);
+                    }
+                }
+
+                target.AttemptText = AttemptTexts[Math.Min(retries + 1, AttemptTexts.Length - 1)];
+                endpoint.Begin();
+                HttpResponseMessage? response = null;
+                AttemptOutcome outcome;
+                try
+                {
+                    using var request = BuildRequest(ctx, cluster, endpoint, target, upgrade is not null, replay, hasBody);
+                    using var perTry = retry?.PerTryTimeout is { } pt ? new CancellationTokenSource(pt, state.Time) : null;
+                    using var attemptCancel = perTry is null ? null : CancellationTokenSource.CreateLinkedTokenSource(cancel, perTry.Token);
+                    try
+                    {
+                        response = await cluster.Pool.Invoker.SendAsync(request, attemptCancel?.Token ?? cancel).ConfigureAwait(false);
+                        outcome = AttemptOutcome.Of((int)response.StatusCode, GrpcStatusOf(response));
+                    }
+                    catch (Exception ex) when (ex is HttpRequestException or OperationCanceledException or IOException)
+                    {
+                        if (ctx.RequestAborted.IsCancellationRequested || deadline?.IsCancellationRequested == true)
+                        {
+                            return result = await CancelledAsync(ctx, state, deadline).ConfigureAwait(false);
+                        }
+
+                        outcome = perTry?.IsCancellationRequested == true ? new AttemptOutcome(AttemptKind.PerTryTimeout) : Classify(ex);
+                        if (outcome.Kind == AttemptKind.PerTryTimeout)
+                        {
+                            state.Counters.PerTryTimedOut();
+                        }
+                    }
+
+                    if (state.Outlier is { } outlier && outlier.Report(endpoint, outcome, cluster.Healthy))
+                    {
+                        state.Counters.Ejected();
+                        cluster.Refresh();
+                    }
+
+                    var retriable = retry is not null && retry.ShouldRetry(outcome);
+                    if (retriable && retries < retry!.Attempts && (replay?.CanReplay ?? true) && !(deadline?.IsCancellationRequested ?? false))
+                    {
+                        if (retrying)
+                        {
+                            state.Breaker.EndRetry(); // this attempt was a retry: its budget slot is free again
+                            retrying = false;
+                        }
+
+                        if (!state.Breaker.TryBeginRetry())
+                        {
+                            state.Counters.RetryOverflowed();
+                            retriable = false; // out of retry budget: the outcome stands, without URX
+                        }
+                        else
+                        {
+                            retrying = true;
+                            response?.Dispose();
+                            response = null;
+                            EndAttempt(endpoint, breaker, http1);
+                            state.Counters.Retry();
+                            retries++;
+                            previous = endpoint;
+                            endpoint = null;
+                            try
+                            {
+                                await Task.Delay(RetryBackoff.Delay(retries, retry.BackoffBase, env.Random), state.Time, cancel).ConfigureAwait(false);
+                            }
+                            catch (OperationCanceledException)
+                            {
+                                return result = await CancelledAsync(ctx, state, deadline).ConfigureAwait(false);
+                            }
+
+                            continue;
+                        }
+                    }
+
+                    var exhausted = retriable && retry is not null;
+                    if (response is null)
+                    {
+                        var (status, flag, body) = outcome.Kind switch
+                        {
+                            AttemptKind.ConnectFailure => (503, ResponseFlags.UpstreamConnectionFailure, LocalReply.ConnectFailure),
+                            AttemptKind.PerTryTimeout => (504, ResponseFlags.UpstreamRequestTimeout, LocalReply.Timeout),
+                            AttemptKind.RefusedStream => (503, ResponseFlags.UpstreamRemoteReset, LocalReply.RefusedStream),
+                            _ => (503, ResponseFlags.UpstreamConnectionTermination, LocalReply.ConnectionTermination),
+                        };
+                        return result = await LocalAsync(ctx, status, exhausted ? ResponseFlags.Join(flag, ResponseFlags.RetryLimitExceeded) : flag, body).ConfigureAwait(false);
+                    }
+
+                    using (response)
+                    {
+                        result = await StreamResponseAsync(ctx, response, target, upgrade, cancel).ConfigureAwait(false);
+                        if (result.Flag == ResponseFlags.DownstreamConnectionTermination && deadline?.IsCancellationRequested == true)
+                        {
+                            state.Counters.TimedOut();
+                            ctx.Abort(); // the route timeout covers the whole response: past it the stream is reset (UT)
+                            result = result with { Flag = ResponseFlags.UpstreamRequestTimeout };
+                        }
+                        else if (exhausted && result.Flag == ResponseFlags.None)
+                        {
+                            result = result with { Flag = ResponseFlags.RetryLimitExceeded };
+                        }
+
+                        return result;
+                    }
                 }
                 finally
                 {
-                    ArrayPool<byte>.Shared.Return(buffer);
+                    if (endpoint is not null)
+                    {
+                        EndAttempt(endpoint, breaker, http1);
+                    }
                 }
-
-                return result = new ForwardResult((int)response.StatusCode, ResponseFlags.None);
             }
         }
         finally
         {
-            endpoint.End();
-            stats.Record(cluster.Name, result.Status, result.Flag);
+            if (retrying)
+            {
+                state.Breaker.EndRetry();
+            }
+
+            if (injected != ResponseFlags.None)
+            {
+                result = result with { Flag = result.Flag == ResponseFlags.None ? injected : ResponseFlags.Join(injected, result.Flag) };
+            }
+
+            env.Stats.Record(cluster.Name, result.Status, result.Flag);
+        }
+
+        async Task<ForwardResult> LocalAsync(HttpContext c, int status, string flag, string body)
+        {
+            await LocalReply.WriteAsync(c, status, body).ConfigureAwait(false);
+            return new ForwardResult(status, flag);
         }
     }
 
-    private static HttpRequestMessage BuildRequest(HttpContext ctx, ClusterRuntime cluster, UpstreamEndpoint endpoint, UpstreamRequest target, bool upgrade)
+    private static readonly string[] AttemptTexts = ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12", "13", "14", "15", "16"];
+
+    /// <summary>Ends an attempt: the host's in-flight count and its circuit breaker slot.</summary>
+    private static void EndAttempt(UpstreamEndpoint endpoint, CircuitBreaker? breaker, bool http1)
+    {
+        endpoint.End();
+        breaker?.Exit(http1);
+    }
+
+    /// <summary>A retry picks again, avoiding the previous host when the policy retries on other hosts (Envoy's previous_hosts).</summary>
+    private static UpstreamEndpoint? PickHost(HttpContext ctx, ClusterRuntime cluster, ForwardContext env, RetryConditions? retry, UpstreamEndpoint? previous)
+    {
+        if (cluster.IsOriginalDestination)
+        {
+            return OriginalDestination.Of(ctx.Features) is { } original ? cluster.OriginalDestinationHost(original) : null;
+        }
+
+        return cluster.Pick(env.Hash, retry?.RetryOtherHosts == true ? previous : null, env.Random);
+    }
+
+    /// <summary>The route timeout expired (504 UT) or the client went away (DC); nothing more is sent upstream.</summary>
+    private static async Task<ForwardResult> CancelledAsync(HttpContext ctx, ClusterState state, CancellationTokenSource? deadline)
+    {
+        if (!ctx.RequestAborted.IsCancellationRequested && deadline?.IsCancellationRequested == true)
+        {
+            state.Counters.TimedOut();
+            await LocalReply.WriteAsync(ctx, 504, LocalReply.Timeout).ConfigureAwait(false);
+            return new ForwardResult(504, ResponseFlags.UpstreamRequestTimeout);
+        }
+
+        return new ForwardResult(499, ResponseFlags.DownstreamConnectionTermination);
+    }
+
+    private static AttemptOutcome Classify(Exception ex)
+    {
+        if (ex is HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError } || ex.InnerException is SocketException || ex is TaskCanceledException)
+        {
+            return new AttemptOutcome(AttemptKind.ConnectFailure);
+        }
+
+        for (var e = ex; e is not null; e = e.InnerException)
+        {
+            if (e is HttpProtocolException { ErrorCode: 0x7 })
+            {
+                return new AttemptOutcome(AttemptKind.RefusedStream);
+            }
+        }
+
+        return new AttemptOutcome(AttemptKind.Reset);
+    }
+
+    /// <summary>grpc-status on a headers-only (trailers-only) gRPC response; -1 when absent.</summary>
+    private static int GrpcStatusOf(HttpResponseMessage response) =>
+        response.Headers.NonValidated.TryGetValues("grpc-status", out var values) &&
+        int.TryParse(values.ToString(), NumberStyles.None, CultureInfo.InvariantCulture, out var code) ? code : -1;
+
+    private static long? TimeoutOverride(HttpRequest request) =>
+        request.Headers.TryGetValue("x-envoy-upstream-rq-timeout-ms", out var v) &&
+        long.TryParse(v.ToString(), NumberStyles.None, CultureInfo.InvariantCulture, out var ms) ? ms : null;
+
+    private static bool WantsHttp2(HttpContext ctx, ClusterRuntime cluster) =>
+        cluster.UpstreamHttp2 || (cluster.Cluster.Protocol == "AUTO" && ctx.Request.Protocol == "HTTP/2");
+
+    /// <summary>Envoy's fault abort: the status with "fault filter abort", or for gRPC a trailers-only 200 with grpc-status.</summary>
+    private static async Task<ForwardResult> WriteAbortAsync(HttpContext ctx, Fault fault)
+    {
+        if (fault.AbortGrpcStatus.Length > 0)
+        {
+            ctx.Response.StatusCode = 200;
+            ctx.Response.ContentType = "application/grpc";
+            ctx.Response.Headers["grpc-status"] = FaultInjection.GrpcCode(fault.AbortGrpcStatus).ToString(CultureInfo.InvariantCulture);
+            ctx.Response.Headers["grpc-message"] = FaultInjection.AbortBody;
+            ctx.Response.ContentLength = 0;
+            return new ForwardResult(200, ResponseFlags.FaultInjected);
+        }
+
+        await LocalReply.WriteAsync(ctx, (int)fault.AbortHttpStatus, FaultInjection.AbortBody).ConfigureAwait(false);
+        return new ForwardResult((int)fault.AbortHttpStatus, ResponseFlags.FaultInjected);
+    }
+
+    /// <summary>Status, headers, then the body chunk by chunk (each flushed, so gRPC and event streams are not held back), then trailers.</summary>
+    private static async Task<ForwardResult> StreamResponseAsync(HttpContext ctx, HttpResponseMessage response, UpstreamRequest target, IHttpUpgradeFeature? upgrade, CancellationToken cancel)
+    {
+        ctx.Response.StatusCode = (int)response.StatusCode;
+        CopyResponseHeaders(response, ctx.Response);
+        target.ApplyResponseHeaders(ctx.Response.Headers);
+        if (response.StatusCode == HttpStatusCode.SwitchingProtocols && upgrade is not null)
+        {
+            await RelayUpgradeAsync(upgrade, response, ctx.RequestAborted).ConfigureAwait(false);
+            return new ForwardResult(101, ResponseFlags.None);
+        }
+
+        var buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
+        try
+        {
+            var upstream = await response.Content.ReadAsStreamAsync(cancel).ConfigureAwait(false);
+            var body = ctx.Response.Body;
+            int read;
+            while ((read = await upstream.ReadAsync(buffer.AsMemory(), cancel).ConfigureAwait(false)) > 0)
+            {
+                await body.WriteAsync(buffer.AsMemory(0, read), cancel).ConfigureAwait(false);
+                await body.FlushAsync(cancel).ConfigureAwait(false);
+            }
+
+            CopyTrailers(response, ctx);
+        }
+        catch (Exception ex) when (ex is IOException or HttpRequestException or OperationCanceledException)
+        {
+            if (cancel.IsCancellationRequested)
+            {
+                return new ForwardResult((int)response.StatusCode, ResponseFlags.DownstreamConnectionTermination);
+            }
+
+            ctx.Abort(); // the upstream reset mid-response: reset the downstream too, as Envoy does
+            return new ForwardResult((int)response.StatusCode, ResponseFlags.UpstreamRemoteReset);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+
+        return new ForwardResult((int)response.StatusCode, ResponseFlags.None);
+    }
+
+    private static HttpRequestMessage BuildRequest(HttpContext ctx, ClusterRuntime cluster, UpstreamEndpoint endpoint, UpstreamRequest target, bool upgrade, RetryBuffer? replay, bool hasBody)
     {
         var incoming = ctx.Request;
         var message = new HttpRequestMessage(HttpMethod.Parse(incoming.Method), endpoint.UriFor(target.PathAndQuery));
@@ -121,10 +393,14 @@ internal static class HttpForwarder
             message.VersionPolicy = HttpVersionPolicy.RequestVersionExact;
         }
 
-        var bodyDetection = ctx.Features.Get<IHttpRequestBodyDetectionFeature>();
-        if (!upgrade && (bodyDetection?.CanHaveBody ?? incoming.ContentLength > 0))
+        if (hasBody)
         {
-            message.Content = new StreamContent(incoming.Body, BufferSize);
+            message.Content = new StreamContent(replay?.NextAttempt() ?? incoming.Body, BufferSize);
+        }
+
+        if (cluster.Cluster.ConnectionPool?.MaxRequestsPerConnection == 1 && message.Version == HttpVersion.Version11)
+        {
+            message.Headers.ConnectionClose = true; // maxRequestsPerConnection 1: no keep-alive upstream (Istio)
         }
 
         UpstreamRequestHeaders.Copy(incoming, message, target, copyContentHeaders: true);

@@ -8,6 +8,10 @@ internal static class LocalReply
     public const string NoHealthyUpstream = "no healthy upstream";
     public const string ConnectFailure = "upstream connect error or disconnect/reset before headers. reset reason: connection failure";
     public const string ConnectionTermination = "upstream connect error or disconnect/reset before headers. reset reason: connection termination";
+    public const string Overflow = "upstream connect error or disconnect/reset before headers. reset reason: overflow";
+    public const string RefusedStream = "upstream connect error or disconnect/reset before headers. reset reason: remote refused stream reset";
+    public const string Timeout = "upstream request timeout";
+    public const string RateLimited = "local_rate_limited";
 
     public static Task WriteAsync(HttpContext ctx, int status, string body = "")
     {

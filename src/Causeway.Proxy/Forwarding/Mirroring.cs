@@ -34,12 +34,12 @@ internal static class Mirroring
 
         foreach (var mirror in route.Mirrors)
         {
-            if (random.NextDouble() * 100 >= mirror.Percent || !snapshot.Clusters.TryGetValue(mirror.Cluster, out var cluster) || cluster.Healthy.Count == 0)
+            if (random.NextDouble() * 100 >= mirror.Percent || !snapshot.Clusters.TryGetValue(mirror.Cluster, out var cluster) || cluster.IsOriginalDestination)
             {
                 continue;
             }
 
-            var endpoint = cluster.Balancer.Pick(cluster.Healthy, null, null);
+            var endpoint = cluster.Pick(null, null, random);
             if (endpoint is null)
             {
                 continue;

@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text.RegularExpressions;
 using Causeway.Protocol.V1;
 using Causeway.Proxy.Balancing;
-using Causeway.Proxy.Listeners;
+using Causeway.Proxy.Resilience;
 using Causeway.Proxy.Routing;
 using Causeway.Proxy.Runtime;
 using Microsoft.AspNetCore.Http;
@@ -92,12 +92,10 @@ public sealed class ProxyRequestHandler(ProxyState state, ProxyStats stats, Rand
             return Finish(ctx, destination?.Cluster ?? "", 503, ResponseFlags.NoClusterFound, "");
         }
 
-        var endpoint = cluster.IsOriginalDestination
-            ? OriginalDestination.Of(ctx.Features) is { } original ? cluster.OriginalDestinationHost(original) : null
-            : cluster.Healthy.Count == 0 ? null : cluster.Balancer.Pick(cluster.Healthy, HashFor(ctx, cluster), null);
-        if (endpoint is null)
+        var policy = route.Policy;
+        if (policy.RateLimit is { } bucket && !RateLimited(ctx, bucket, cluster, out var rejected))
         {
-            return Finish(ctx, cluster.Name, 503, ResponseFlags.NoHealthyUpstream, LocalReply.NoHealthyUpstream);
+            return rejected;
         }
 
         if (route.Route.Cors is { } cors && ctx.Request.Headers.Origin is { Count: > 0 } origin)
@@ -113,15 +111,39 @@ public sealed class ProxyRequestHandler(ProxyState state, ProxyStats stats, Rand
 
         var target = new UpstreamRequest(
             Rewrite(route.Route, request), RewriteAuthority(route.Route, request), ForwardedFor(ctx), RequestId(ctx), route.Route, destination);
+        var env = new ForwardContext(stats, random, HashFor(ctx, cluster));
         return route.Route.Mirrors.Count > 0
-            ? MirrorThenForwardAsync(ctx, snapshot, route.Route, cluster, endpoint, target)
-            : HttpForwarder.ForwardAsync(ctx, cluster, endpoint, target, stats);
+            ? MirrorThenForwardAsync(ctx, snapshot, route.Route, cluster, target, policy, env)
+            : HttpForwarder.ForwardAsync(ctx, cluster, null, target, policy, env);
     }
 
-    private async Task MirrorThenForwardAsync(HttpContext ctx, CompiledSnapshot snapshot, Route route, ClusterRuntime cluster, UpstreamEndpoint endpoint, UpstreamRequest target)
+    private async Task MirrorThenForwardAsync(HttpContext ctx, CompiledSnapshot snapshot, Route route, ClusterRuntime cluster, UpstreamRequest target, RoutePolicy policy, ForwardContext env)
     {
         await Mirroring.StartAsync(ctx, snapshot, route, random, target).ConfigureAwait(false);
-        await HttpForwarder.ForwardAsync(ctx, cluster, endpoint, target, stats).ConfigureAwait(false);
+        await HttpForwarder.ForwardAsync(ctx, cluster, null, target, policy, env).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The route's local rate limit (Causeway's extension): without a token the answer is 429 with flag RL,
+    /// <c>x-envoy-ratelimited</c> and the draft-03 <c>x-ratelimit-*</c> headers Envoy sends when asked to.
+    /// </summary>
+    private bool RateLimited(HttpContext ctx, TokenBucket bucket, ClusterRuntime cluster, out Task rejected)
+    {
+        var taken = bucket.TryTake(state.Time.GetUtcNow(), out var remaining, out var untilFill);
+        var headers = ctx.Response.Headers;
+        headers["x-ratelimit-limit"] = bucket.MaxTokens.ToString(CultureInfo.InvariantCulture);
+        headers["x-ratelimit-remaining"] = remaining.ToString(CultureInfo.InvariantCulture);
+        headers["x-ratelimit-reset"] = ((long)Math.Ceiling(untilFill.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+        if (taken)
+        {
+            rejected = Task.CompletedTask;
+            return true;
+        }
+
+        cluster.State.Counters.RateLimit();
+        headers["x-envoy-ratelimited"] = "true";
+        rejected = Finish(ctx, cluster.Name, 429, ResponseFlags.RateLimited, LocalReply.RateLimited);
+        return false;
     }
 
     /// <summary>

@@ -12,4 +12,13 @@ public static class ResponseFlags
     public const string UpstreamConnectionTermination = "UC";
     public const string DownstreamConnectionTermination = "DC";
     public const string DownstreamProtocolError = "DPE";
+    public const string UpstreamOverflow = "UO";
+    public const string UpstreamRequestTimeout = "UT";
+    public const string RetryLimitExceeded = "URX";
+    public const string DelayInjected = "DI";
+    public const string FaultInjected = "FI";
+    public const string RateLimited = "RL";
+
+    /// <summary>Several flags as Envoy prints them: comma-separated.</summary>
+    public static string Join(string a, string b) => a == None ? b : b == None ? a : a + "," + b;
 }

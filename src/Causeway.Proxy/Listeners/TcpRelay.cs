@@ -30,14 +30,35 @@ internal sealed class TcpRelay(ProxyState state, ProxyStats stats, string listen
 
         var endpoint = cluster.IsOriginalDestination
             ? OriginalDestination.Of(connection.Features) is { } original ? cluster.OriginalDestinationHost(original) : null
-            : cluster.Healthy.Count == 0 ? null : cluster.Balancer.Pick(cluster.Healthy, null, null);
+            : cluster.Pick(null, null, random);
         if (endpoint is null)
         {
             stats.Record(cluster.Name, 0, ResponseFlags.NoHealthyUpstream);
             return;
         }
 
+        // tcp.maxConnections: past it the connection is closed at once (UO), never queued.
+        if (!cluster.State.Breaker.TryOpenTcp())
+        {
+            cluster.State.Counters.Overflowed(pending: false);
+            stats.Record(cluster.Name, 0, ResponseFlags.UpstreamOverflow);
+            return;
+        }
+
+        try
+        {
+            await RelayAsync(connection, cluster, endpoint).ConfigureAwait(false);
+        }
+        finally
+        {
+            cluster.State.Breaker.CloseTcp();
+        }
+    }
+
+    private async Task RelayAsync(ConnectionContext connection, ClusterRuntime cluster, Balancing.UpstreamEndpoint endpoint)
+    {
         using var upstream = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        UpstreamPool.ApplyKeepalive(upstream, cluster.Cluster.ConnectionPool ?? new ConnectionPool());
         endpoint.Begin();
         try
         {
@@ -47,6 +68,12 @@ internal sealed class TcpRelay(ProxyState state, ProxyStats stats, string listen
         catch (Exception ex) when (ex is SocketException or OperationCanceledException)
         {
             endpoint.End();
+            if (cluster.State.Outlier is { } outlier && outlier.Report(endpoint, new Resilience.AttemptOutcome(Resilience.AttemptKind.ConnectFailure), cluster.Healthy))
+            {
+                cluster.State.Counters.Ejected();
+                cluster.Refresh();
+            }
+
             stats.Record(cluster.Name, 0, ResponseFlags.UpstreamConnectionFailure);
             return;
         }

@@ -65,6 +65,9 @@ public sealed class CompiledRoute(Route route)
 
     internal CompiledMatch Match { get; } = new(route.Match);
 
+    /// <summary>Retries, timeout, faults and rate limit, compiled with the snapshot.</summary>
+    public Resilience.RoutePolicy Policy { get; } = new(route);
+
     /// <summary>Total of the relative weights (0 when the route does not forward).</summary>
     public uint TotalWeight { get; } = route.ActionCase == Route.ActionOneofCase.Forward ? (uint)route.Forward.Clusters.Sum(c => (long)c.Weight) : 0;
 

@@ -6,18 +6,31 @@ using Causeway.Proxy.Balancing;
 namespace Causeway.Proxy.Runtime;
 
 /// <summary>
-/// A cluster as the proxy runs it: its endpoints (with live state), its balancer and the connection pool that
-/// reaches them. Built per snapshot; endpoint state and pools are carried over from the previous snapshot.
+/// A cluster as the proxy runs it: its endpoints (with live state), the connection pool that reaches them and the
+/// state it keeps across snapshots (circuit breakers, outlier detection, counters). Picking a host honours health,
+/// outlier ejections, locality priorities and the panic threshold; the set of candidates is recomputed only when an
+/// ejection starts or ends, so the common pick is one balancer call.
 /// </summary>
 public sealed class ClusterRuntime
 {
-    internal ClusterRuntime(Cluster cluster, IReadOnlyList<UpstreamEndpoint> endpoints, ILoadBalancer balancer, UpstreamPool pool)
+    private const int MaxOriginalHosts = 4096;
+
+    /// <summary>Envoy's overprovisioning factor: a priority keeps all traffic while 1/1.4 (71%) of it is healthy.</summary>
+    private const double Overprovisioning = 1.4;
+
+    private readonly Func<IReadOnlyList<UpstreamEndpoint>, ILoadBalancer> balancerFor;
+    private readonly ConcurrentDictionary<string, UpstreamEndpoint> originalHosts = new(StringComparer.Ordinal);
+    private HostView view;
+
+    internal ClusterRuntime(Cluster cluster, IReadOnlyList<UpstreamEndpoint> endpoints, Func<IReadOnlyList<UpstreamEndpoint>, ILoadBalancer> balancerFor, UpstreamPool pool, ClusterState state)
     {
         Cluster = cluster;
         Endpoints = endpoints;
         Healthy = endpoints.Where(e => e.Healthy).ToArray();
-        Balancer = balancer;
+        this.balancerFor = balancerFor;
         Pool = pool;
+        State = state;
+        view = Build(-1);
     }
 
     public Cluster Cluster { get; }
@@ -26,9 +39,10 @@ public sealed class ClusterRuntime
 
     public IReadOnlyList<UpstreamEndpoint> Endpoints { get; }
 
+    /// <summary>Endpoints the registry reports ready (WorkloadEntry health, later Kubernetes readiness).</summary>
     public IReadOnlyList<UpstreamEndpoint> Healthy { get; }
 
-    public ILoadBalancer Balancer { get; }
+    public ClusterState State { get; }
 
     internal UpstreamPool Pool { get; }
 
@@ -39,6 +53,49 @@ public sealed class ClusterRuntime
 
     /// <summary>An original destination cluster: hosts are the addresses clients dialled, not listed endpoints.</summary>
     public bool IsOriginalDestination => Cluster.OriginalDestination;
+
+    /// <summary>Whether the host is out of rotation because outlier detection ejected it.</summary>
+    public bool IsEjected(UpstreamEndpoint host) => State.Outlier?.IsEjected(host) ?? false;
+
+    /// <summary>
+    /// Picks a host: among the hosts that are healthy and not ejected, in the priority chosen by the hosts' health
+    /// (or among all hosts in panic), by the cluster's balancer. <paramref name="avoid"/> is a host a retry should not
+    /// land on again when it has a choice.
+    /// </summary>
+    public UpstreamEndpoint? Pick(ulong? hash, UpstreamEndpoint? avoid, Random random)
+    {
+        var v = CurrentView();
+        var levels = v.Levels;
+        if (levels.Length == 0)
+        {
+            return null;
+        }
+
+        var level = levels[0];
+        if (levels.Length > 1)
+        {
+            var roll = random.NextDouble() * v.TotalLoad;
+            foreach (var l in levels)
+            {
+                level = l;
+                if ((roll -= l.Load) < 0)
+                {
+                    break;
+                }
+            }
+        }
+
+        var host = level.Balancer.Pick(level.Hosts, hash, avoid);
+
+        // Envoy's previous_hosts predicate with host_selection_retry_max_attempts 5: pick again, up to 5 times, while
+        // the pick is the host to avoid and there is another one.
+        for (var i = 0; i < 5 && avoid is not null && ReferenceEquals(host, avoid) && level.Hosts.Count > 1; i++)
+        {
+            host = level.Balancer.Pick(level.Hosts, hash, avoid);
+        }
+
+        return host;
+    }
 
     /// <summary>
     /// The host for an original destination, made on first use and kept so its requests in flight are counted and its
@@ -67,7 +124,68 @@ public sealed class ClusterRuntime
         }));
     }
 
-    private const int MaxOriginalHosts = 4096;
+    /// <summary>Called after an ejection so the next pick sees it.</summary>
+    internal void Refresh() => Volatile.Write(ref view, Build(State.Outlier?.Version ?? -1));
 
-    private readonly ConcurrentDictionary<string, UpstreamEndpoint> originalHosts = new(StringComparer.Ordinal);
+    private HostView CurrentView()
+    {
+        var v = Volatile.Read(ref view);
+        var outlier = State.Outlier;
+        if (outlier is null)
+        {
+            return v;
+        }
+
+        if (v.OutlierVersion == outlier.Version && (v.NextReturn is not { } back || back > State.Time.GetUtcNow()))
+        {
+            return v;
+        }
+
+        var rebuilt = Build(outlier.Version);
+        Volatile.Write(ref view, rebuilt);
+        return rebuilt;
+    }
+
+    private HostView Build(long outlierVersion)
+    {
+        var outlier = State.Outlier;
+        var available = outlier is null ? Healthy : Healthy.Where(h => !outlier.IsEjected(h)).ToArray();
+        var next = outlier?.NextReturn(Healthy);
+
+        // Panic (Istio's minHealthPercent, Envoy's healthy_panic_threshold; 0 disables it): too few hosts available,
+        // so traffic goes to every host regardless of health or ejection.
+        var minHealth = Cluster.OutlierDetection?.MinHealthPercent ?? 0;
+        if (minHealth > 0 && Endpoints.Count > 0 && available.Count * 100.0 < minHealth * (double)Endpoints.Count)
+        {
+            return new HostView(outlierVersion, next, [new Level(Endpoints, balancerFor(Endpoints), 100)], 100);
+        }
+
+        var priorities = Endpoints.Select(e => e.Source.Priority).Distinct().Order().ToArray();
+        if (priorities.Length <= 1)
+        {
+            return new HostView(outlierVersion, next, available.Count == 0 ? [] : [new Level(available, balancerFor(available), 100)], 100);
+        }
+
+        // Envoy's priority load: each priority takes min(room left, its healthy share × 1.4) of the traffic.
+        var levels = new List<Level>();
+        double left = 100, total = 0;
+        foreach (var p in priorities)
+        {
+            var all = Endpoints.Count(e => e.Source.Priority == p);
+            var hosts = available.Where(e => e.Source.Priority == p).ToArray();
+            var load = Math.Min(left, 100.0 * hosts.Length / all * Overprovisioning);
+            if (hosts.Length > 0 && load > 0)
+            {
+                levels.Add(new Level(hosts, balancerFor(hosts), load));
+                left -= load;
+                total += load;
+            }
+        }
+
+        return new HostView(outlierVersion, next, levels.ToArray(), total);
+    }
+
+    private sealed record Level(IReadOnlyList<UpstreamEndpoint> Hosts, ILoadBalancer Balancer, double Load);
+
+    private sealed record HostView(long OutlierVersion, DateTimeOffset? NextReturn, Level[] Levels, double TotalLoad);
 }

@@ -17,8 +17,18 @@ public sealed class ProxyState : IDisposable
     private CompiledSnapshot? current;
     private Dictionary<string, UpstreamPool> pools = new(StringComparer.Ordinal);
     private Dictionary<string, UpstreamEndpoint> hosts = new(StringComparer.Ordinal);
+    private Dictionary<string, ClusterState> clusterStates = new(StringComparer.Ordinal);
 
-    public ProxyState(Random? random = null) => this.random = random ?? Random.Shared;
+    public ProxyState(Random? random = null, TimeProvider? time = null)
+    {
+        this.random = random ?? Random.Shared;
+        Time = time ?? TimeProvider.System;
+    }
+
+    /// <summary>The clock of timeouts, ejections and rate limits; tests inject their own.</summary>
+    public TimeProvider Time { get; }
+
+    public Random Random => random;
 
     /// <summary>How long a connection pool dropped from the configuration lives on for requests in flight.</summary>
     public static TimeSpan PoolDrainTime { get; set; } = TimeSpan.FromSeconds(60);
@@ -58,6 +68,7 @@ public sealed class ProxyState : IDisposable
         var newPools = new Dictionary<string, UpstreamPool>(StringComparer.Ordinal);
         var newHosts = new Dictionary<string, UpstreamEndpoint>(StringComparer.Ordinal);
         var clusters = new Dictionary<string, ClusterRuntime>(StringComparer.Ordinal);
+        var newStates = new Dictionary<string, ClusterState>(StringComparer.Ordinal);
         foreach (var cluster in snapshot.Clusters)
         {
             var endpoints = new List<UpstreamEndpoint>();
@@ -81,16 +92,17 @@ public sealed class ProxyState : IDisposable
                 newPools[poolKey] = pool;
             }
 
-            var healthy = endpoints.Where(e => e.Healthy).ToList();
-            ILoadBalancer balancer = cluster.LbPolicy switch
+            if (clusterStates.TryGetValue(cluster.Name, out var clusterState))
             {
-                LbPolicy.RoundRobin => new RoundRobinBalancer(),
-                LbPolicy.Random => new RandomBalancer(random),
-                LbPolicy.RingHash => new RingHashBalancer(healthy, cluster.Hash?.RingSize ?? 1024),
-                LbPolicy.Maglev => new MaglevBalancer(healthy, cluster.Hash?.MaglevTableSize ?? 65537),
-                _ => new LeastRequestBalancer(random),
-            };
-            clusters[cluster.Name] = new ClusterRuntime(cluster, endpoints, balancer, pool);
+                clusterState.Update(cluster);
+            }
+            else
+            {
+                clusterState = new ClusterState(cluster, Time);
+            }
+
+            newStates[cluster.Name] = clusterState;
+            clusters[cluster.Name] = new ClusterRuntime(cluster, endpoints, BalancerFactory(cluster), pool, clusterState);
         }
 
         // Pools no longer used are closed after a drain period: requests in flight still hold them.
@@ -104,8 +116,19 @@ public sealed class ProxyState : IDisposable
 
         pools = newPools;
         hosts = newHosts;
+        clusterStates = newStates;
         return new CompiledSnapshot(snapshot, tables, clusters, tls);
     }
+
+    /// <summary>A balancer for a set of hosts: hashing ones build their ring or table over exactly those hosts.</summary>
+    private Func<IReadOnlyList<UpstreamEndpoint>, ILoadBalancer> BalancerFactory(Cluster cluster) => cluster.LbPolicy switch
+    {
+        LbPolicy.RoundRobin => _ => new RoundRobinBalancer(),
+        LbPolicy.Random => _ => new RandomBalancer(random),
+        LbPolicy.RingHash => hosts => new RingHashBalancer(hosts, cluster.Hash?.RingSize ?? 1024),
+        LbPolicy.Maglev => hosts => new MaglevBalancer(hosts, cluster.Hash?.MaglevTableSize ?? 65537),
+        _ => _ => new LeastRequestBalancer(random),
+    };
 
     public void Dispose()
     {

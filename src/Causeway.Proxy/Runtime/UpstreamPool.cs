@@ -27,6 +27,24 @@ internal sealed class UpstreamPool : IDisposable
             EnableMultipleHttp2Connections = true,
             MaxResponseHeadersLength = 96,
         };
+        if (settings.TcpKeepalive)
+        {
+            handler.ConnectCallback = async (context, cancel) =>
+            {
+                var socket = new System.Net.Sockets.Socket(System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp) { NoDelay = true };
+                try
+                {
+                    ApplyKeepalive(socket, settings);
+                    await socket.ConnectAsync(context.DnsEndPoint, cancel).ConfigureAwait(false);
+                    return new System.Net.Sockets.NetworkStream(socket, ownsSocket: true);
+                }
+                catch
+                {
+                    socket.Dispose();
+                    throw;
+                }
+            };
+        }
         Invoker = new HttpMessageInvoker(handler, disposeHandler: true);
     }
 
@@ -35,7 +53,32 @@ internal sealed class UpstreamPool : IDisposable
     public HttpMessageInvoker Invoker { get; }
 
     public static string KeyOf(ConnectionPool s) =>
-        $"{s.ConnectTimeoutMs}|{s.IdleTimeoutMs}|{s.MaxConnectionDurationMs}|{s.MaxConnections}";
+        $"{s.ConnectTimeoutMs}|{s.IdleTimeoutMs}|{s.MaxConnectionDurationMs}|{s.MaxConnections}|{s.TcpKeepalive}|{s.KeepaliveProbes}|{s.KeepaliveTimeMs}|{s.KeepaliveIntervalMs}";
+
+    /// <summary>tcp.tcpKeepalive on a new upstream socket: SO_KEEPALIVE with the probes, idle time and interval given.</summary>
+    public static void ApplyKeepalive(System.Net.Sockets.Socket socket, ConnectionPool s)
+    {
+        if (!s.TcpKeepalive)
+        {
+            return;
+        }
+
+        socket.SetSocketOption(System.Net.Sockets.SocketOptionLevel.Socket, System.Net.Sockets.SocketOptionName.KeepAlive, true);
+        if (s.KeepaliveTimeMs > 0)
+        {
+            socket.SetSocketOption(System.Net.Sockets.SocketOptionLevel.Tcp, System.Net.Sockets.SocketOptionName.TcpKeepAliveTime, (int)Math.Max(1, s.KeepaliveTimeMs / 1000));
+        }
+
+        if (s.KeepaliveIntervalMs > 0)
+        {
+            socket.SetSocketOption(System.Net.Sockets.SocketOptionLevel.Tcp, System.Net.Sockets.SocketOptionName.TcpKeepAliveInterval, (int)Math.Max(1, s.KeepaliveIntervalMs / 1000));
+        }
+
+        if (s.KeepaliveProbes > 0)
+        {
+            socket.SetSocketOption(System.Net.Sockets.SocketOptionLevel.Tcp, System.Net.Sockets.SocketOptionName.TcpKeepAliveRetryCount, (int)s.KeepaliveProbes);
+        }
+    }
 
     public void Dispose() => Invoker.Dispose();
 }

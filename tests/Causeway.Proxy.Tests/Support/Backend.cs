@@ -13,7 +13,8 @@ namespace Causeway.Proxy.Tests.Support;
 /// <summary>
 /// A real backend on 127.0.0.1: an HTTP/1.1 port and an HTTP/2 (h2c) port. It answers with what it received
 /// (method, path, query, Host, headers, protocol) as JSON and names itself in <c>x-backend</c>; <c>/status/N</c>
-/// answers N, <c>/ws</c> echoes WebSocket messages, <c>/grpc</c> answers like a gRPC server (trailers).
+/// answers N, <c>/ws</c> echoes WebSocket messages, <c>/grpc</c> answers like a gRPC server (trailers). Tests can
+/// script answers (a status after a delay) for the next requests or for all of them.
 /// </summary>
 internal sealed class Backend : IAsyncDisposable
 {
@@ -39,9 +40,21 @@ internal sealed class Backend : IAsyncDisposable
     /// <summary>Requests received, in order: Host header and path.</summary>
     public List<(string Host, string Path)> Seen { get; } = [];
 
-    public static async Task<Backend> StartAsync(string name)
+    /// <summary>Answers queued for the next requests, in order: a status (0: the normal echo) after a delay.</summary>
+    public System.Collections.Concurrent.ConcurrentQueue<(int Status, int DelayMs)> Next { get; } = new();
+
+    /// <summary>When set, every request gets this status (after <see cref="DelayMs"/>), unless <see cref="Next"/> has one queued.</summary>
+    public int AlwaysStatus { get; set; }
+
+    /// <summary>A delay before every answer.</summary>
+    public int DelayMs { get; set; }
+
+    /// <summary>Methods of the requests received, in order.</summary>
+    public List<string> Methods { get; } = [];
+
+    public static async Task<Backend> StartAsync(string name, int http1Port = 0)
     {
-        var http1 = FreePort.Next();
+        var http1 = http1Port > 0 ? http1Port : FreePort.Next();
         var http2 = FreePort.Next();
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
@@ -64,9 +77,30 @@ internal sealed class Backend : IAsyncDisposable
         lock (Seen)
         {
             Seen.Add((ctx.Request.Host.Value ?? "", ctx.Request.Path.Value ?? ""));
+            Methods.Add(ctx.Request.Method);
         }
 
         ctx.Response.Headers["x-backend"] = Name;
+        var (scripted, delay) = Next.TryDequeue(out var next) ? next : (AlwaysStatus, DelayMs);
+        if (delay > 0)
+        {
+            try
+            {
+                await Task.Delay(delay, ctx.RequestAborted);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+
+        if (scripted > 0)
+        {
+            ctx.Response.StatusCode = scripted;
+            ctx.Response.Headers["x-attempt"] = ctx.Request.Headers["x-envoy-attempt-count"].ToString();
+            return;
+        }
+
         var path = ctx.Request.Path.Value ?? "/";
         if (path.StartsWith("/status/", StringComparison.Ordinal))
         {

@@ -79,7 +79,7 @@ internal sealed class ProxyUnderTest : IAsyncDisposable
     private static ProxyRequest ProxyRequestFor(MeshState mesh, string workload, string ns)
     {
         var w = mesh.Registry.Workloads.First(x => x.Name == workload && x.Namespace == ns);
-        return new ProxyRequest(ProxyRole.Sidecar, w.Name, w.Namespace, w.Labels, w.Address);
+        return new ProxyRequest(ProxyRole.Sidecar, w.Name, w.Namespace, w.Labels, w.Address, w.ServiceAccount, w.Locality);
     }
 
     private static MeshState Load(string yaml)
