@@ -8,6 +8,40 @@ namespace Causeway.Api.Analysis;
 /// </summary>
 public static class MeshConfigFile
 {
+    /// <summary>
+    /// MeshConfig <c>defaultHttpRetryPolicy</c>: the retry policy of every HTTP route without a <c>retries</c> block
+    /// (attempts, perTryTimeout, retryOn, retryRemoteLocalities, backoff); null when the file does not set one.
+    /// </summary>
+    public static Model.Networking.HttpRetry? DefaultHttpRetryPolicy(string yaml)
+    {
+        if (YamlDocumentReader.Read(yaml).FirstOrDefault()?.Root is not YamlMap root || root.Get("defaultHttpRetryPolicy") is not YamlMap retry)
+        {
+            return null;
+        }
+
+        var policy = new Model.Networking.HttpRetry { RetryOn = retry.GetString("retryOn") };
+        if (retry.GetString("attempts") is { } attempts)
+        {
+            policy.Attempts = int.TryParse(attempts, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n)
+                ? n
+                : throw new FormatException($"defaultHttpRetryPolicy.attempts must be a non-negative integer, not \"{attempts}\"");
+        }
+
+        policy.PerTryTimeout = Duration(retry, "perTryTimeout");
+        policy.Backoff = Duration(retry, "backoff");
+        if (retry.GetString("retryRemoteLocalities") is { } remote)
+        {
+            policy.RetryRemoteLocalities = remote.Equals("true", StringComparison.OrdinalIgnoreCase);
+        }
+
+        return policy;
+    }
+
+    private static Model.Common.ProtoDuration? Duration(YamlMap map, string key) =>
+        map.GetString(key) is not { } text ? null
+        : Model.Common.ProtoDuration.TryParse(text, out var d, out var error) ? d
+        : throw new FormatException($"defaultHttpRetryPolicy.{key}: {error}");
+
     public static AnalysisOptions Load(string path) => Parse(File.ReadAllText(path));
 
     public static AnalysisOptions Parse(string yaml)

@@ -1,6 +1,8 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Net;
+using Causeway.Api.Analysis;
+using Causeway.ControlPlane.Mesh;
 using Causeway.Proxy;
 using Causeway.Proxy.Config;
 
@@ -55,9 +57,13 @@ internal static class ProxyCommand
             Description = "CONFIG_PORT=LOCAL_PORT, repeatable: bind a listener declared on one port to another locally. Istio's ingress maps Service port 80 to 8080 in its pod; on one machine a Gateway server on port 80 can be served on 18080 with --port-map 80=18080.",
             AllowMultipleArgumentsPerToken = true,
         };
+        var meshConfig = new Option<string?>("--mesh-config")
+        {
+            Description = "Istio mesh config file (the `mesh` key of the istio ConfigMap); Causeway reads defaultHttpRetryPolicy from it, the retry policy of routes without `retries`.",
+        };
         var command = new Command("proxy", "Run the Causeway proxy (sidecar or gateway) from a directory of Istio YAML.")
         {
-            config, role, workload, gatewayLabels, gatewayNamespace, adminPort, outboundAddress, gatewayAddress, portMap,
+            config, role, workload, gatewayLabels, gatewayNamespace, meshConfig, adminPort, outboundAddress, gatewayAddress, portMap,
         };
         command.SetAction(async (parse, cancel) =>
         {
@@ -95,7 +101,21 @@ internal static class ProxyCommand
             await using var host = await ProxyHost.StartAsync(options).ConfigureAwait(false);
             host.Status += message => Console.WriteLine($"[{DateTime.UtcNow:HH:mm:ss}] {message}");
             Console.WriteLine($"causeway proxy ({identity.Role.ToString().ToLowerInvariant()} {identity.Name}.{identity.Namespace}); admin on http://127.0.0.1:{host.AdminPort}");
-            await using var source = new StaticConfigSource(parse.GetValue(config)!, identity, host.ApplyAsync, message => Console.WriteLine($"[{DateTime.UtcNow:HH:mm:ss}] {message}"));
+            MeshSettings? settings = null;
+            if (parse.GetValue(meshConfig) is { } meshFile)
+            {
+                try
+                {
+                    settings = new MeshSettings(MeshConfigFile.DefaultHttpRetryPolicy(await File.ReadAllTextAsync(meshFile, cancel).ConfigureAwait(false)));
+                }
+                catch (Exception ex) when (ex is IOException or FormatException or UnauthorizedAccessException)
+                {
+                    await Console.Error.WriteLineAsync($"--mesh-config {meshFile}: {ex.Message}").ConfigureAwait(false);
+                    return 2;
+                }
+            }
+
+            await using var source = new StaticConfigSource(parse.GetValue(config)!, identity, host.ApplyAsync, message => Console.WriteLine($"[{DateTime.UtcNow:HH:mm:ss}] {message}"), settings: settings);
             try
             {
                 await Task.Delay(Timeout.Infinite, cancel).ConfigureAwait(false);

@@ -12,9 +12,10 @@ public sealed class MeshState
 {
     private readonly Dictionary<string, ServiceModel> servicesByHost = new(StringComparer.Ordinal);
 
-    public MeshState(IReadOnlyList<LoadedResource> resources, MeshNames? names = null, IServiceRegistry? registry = null)
+    public MeshState(IReadOnlyList<LoadedResource> resources, MeshNames? names = null, IServiceRegistry? registry = null, MeshSettings? settings = null)
     {
         Names = names ?? new MeshNames();
+        Settings = settings ?? MeshSettings.Default;
         Resources = resources;
         Registry = registry ?? new ServiceEntryRegistry(resources, Names);
         VirtualServices = Of<VirtualService>();
@@ -28,6 +29,8 @@ public sealed class MeshState
     }
 
     public MeshNames Names { get; }
+
+    public MeshSettings Settings { get; }
 
     public IReadOnlyList<LoadedResource> Resources { get; }
 

@@ -21,7 +21,7 @@ public sealed class ServiceEntryRegistry : IServiceRegistry
         {
             if (r.Resource is WorkloadEntry we)
             {
-                workloads.Add(ToInstance(we.Spec, we.Name, names.NamespaceOf(we)));
+                workloads.Add(ToInstance(we.Spec, we.Name, names.NamespaceOf(we)) with { Healthy = IsHealthy(we) });
             }
         }
 
@@ -70,6 +70,22 @@ public sealed class ServiceEntryRegistry : IServiceRegistry
     public IReadOnlyList<WorkloadInstance> Workloads { get; }
 
     public IReadOnlyList<WorkloadInstance> Instances(ServiceModel service) => instances.GetValueOrDefault(service) ?? [];
+
+    /// <summary>
+    /// Istio's WorkloadEntry health: with the annotation <c>proxy.istio.io/health-checks-enabled: "true"</c>, a
+    /// workload is ready only once its status carries condition <c>Healthy</c> = <c>"True"</c> (set by its agent's
+    /// probes); without the annotation it is always ready.
+    /// </summary>
+    internal static bool IsHealthy(WorkloadEntry we)
+    {
+        if (!we.Annotations.TryGetValue("proxy.istio.io/health-checks-enabled", out var enabled) || !enabled.Equals("true", StringComparison.OrdinalIgnoreCase))
+        {
+            return true;
+        }
+
+        return we.Status?["conditions"] is System.Text.Json.Nodes.JsonArray conditions && conditions.Any(c =>
+            c?["type"]?.GetValue<string>() == "Healthy" && c["status"]?.GetValue<string>() == "True");
+    }
 
     internal static bool Matches(IReadOnlyDictionary<string, string>? selector, IReadOnlyDictionary<string, string> labels) =>
         selector is null || selector.All(kv => labels.TryGetValue(kv.Key, out var v) && v == kv.Value);

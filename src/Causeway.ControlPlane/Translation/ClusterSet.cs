@@ -12,6 +12,10 @@ internal sealed class ClusterSet(MeshState mesh, DestinationRuleIndex rules, Pro
 {
     private readonly SortedDictionary<string, (Cluster Cluster, ClusterEndpoints Endpoints)> built = new(StringComparer.Ordinal);
 
+    private readonly List<string> notices = [];
+
+    public MeshState Mesh => mesh;
+
     public void Add(ClusterRef reference)
     {
         if (built.ContainsKey(reference.Name) || reference.Service is not { } service || service.Port(reference.Port) is not { } port)
@@ -32,6 +36,11 @@ internal sealed class ClusterSet(MeshState mesh, DestinationRuleIndex rules, Pro
         }
 
         var cluster = ClusterBuilder.Build(service, port, reference.Subset, dr, out var locality);
+        if (locality?.Distribute is { Count: > 0 })
+        {
+            notices.Add($"cluster {cluster.Name}: localityLbSetting.distribute is not implemented yet; endpoints are prioritised by locality (failover) instead");
+        }
+
         var endpoints = EndpointBuilder.Build(cluster, mesh.Registry.Instances(service), port, subsetLabels);
         LocalityPriorities.Assign(endpoints, cluster, proxy, locality);
         built[cluster.Name] = (cluster, endpoints);
@@ -48,6 +57,17 @@ internal sealed class ClusterSet(MeshState mesh, DestinationRuleIndex rules, Pro
         {
             snapshot.Clusters.Add(cluster);
             snapshot.Endpoints.Add(endpoints);
+            if (cluster.ConnectionPool?.MaxRequestsPerConnection > 1)
+            {
+                notices.Add($"cluster {cluster.Name}: connectionPool.http.maxRequestsPerConnection {cluster.ConnectionPool.MaxRequestsPerConnection} is not enforced (only 1, which turns upstream keep-alive off, is)");
+            }
+
+            if (cluster.ConnectionPool?.MaxConcurrentStreams > 0)
+            {
+                notices.Add($"cluster {cluster.Name}: connectionPool.http.maxConcurrentStreams is not enforced (the upstream's own SETTINGS_MAX_CONCURRENT_STREAMS applies)");
+            }
         }
+
+        snapshot.Notices.Add(notices.Distinct());
     }
 }

@@ -207,7 +207,7 @@ internal sealed class HttpRouteTranslator(VirtualServiceIndex index, Func<string
         {
             route.TimeoutMs = rule.Timeout is { } t ? ClusterBuilder.Ms(t.Value) : 0;
             var hashed = route.Forward.Clusters.Any(c => consistentHashFor(c.Cluster));
-            route.Retry = RetryPolicyTranslator.Translate(rule.Retries, hashed);
+            route.Retry = RetryPolicyTranslator.Translate(rule.Retries, hashed, mesh.Settings.DefaultHttpRetryPolicy);
         }
 
         if (LocalRateLimitAnnotation.For(vs.Resource, rule.Name) is { } limit)

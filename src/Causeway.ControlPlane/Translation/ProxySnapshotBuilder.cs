@@ -58,7 +58,7 @@ public static class ProxySnapshotBuilder
             Name = "default",
             Forward = new RouteAction { Clusters = { new WeightedCluster { Cluster = reference.Name, Weight = 100 } } },
         };
-        route.Retry = RetryPolicyTranslator.Translate(null, clusters.IsConsistentHash(reference.Name));
+        route.Retry = RetryPolicyTranslator.Translate(null, clusters.IsConsistentHash(reference.Name), clusters.Mesh.Settings.DefaultHttpRetryPolicy);
         return route;
     }
 

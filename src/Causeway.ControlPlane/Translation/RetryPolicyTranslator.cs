@@ -8,13 +8,14 @@ namespace Causeway.ControlPlane.Translation;
 /// <summary>
 /// Istio's retry translation (pilot/pkg/networking/core/route/retry/retry.go): no <c>retries</c> means the mesh
 /// default (2 attempts on connect-failure, refused-stream, unavailable, cancelled, retriable-status-codes, on another
-/// host); <c>attempts: 0</c> disables retries; numeric codes in retryOn become retriable status codes; retrying on
+/// host), unless MeshConfig's defaultHttpRetryPolicy replaces it; <c>attempts: 0</c> disables retries; numeric codes in retryOn become retriable status codes; retrying on
 /// other hosts is off with consistent hashing (the same host is wanted).
 /// </summary>
 internal static class RetryPolicyTranslator
 {
-    public static RetryPolicy? Translate(HttpRetry? retries, bool consistentHash)
+    public static RetryPolicy? Translate(HttpRetry? retries, bool consistentHash, HttpRetry? meshDefault = null)
     {
+        retries ??= meshDefault; // MeshConfig defaultHttpRetryPolicy stands in for Istio's built-in default
         if (retries is null)
         {
             var policy = new RetryPolicy

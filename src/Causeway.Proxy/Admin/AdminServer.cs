@@ -43,7 +43,7 @@ internal sealed class AdminServer : IAsyncDisposable
                 "/server_info" => (200, "application/json", $"{{\"version\":\"{snapshot?.Version}\",\"state\":\"{(snapshot is null ? "INITIALIZING" : "LIVE")}\",\"status\":{System.Text.Json.JsonSerializer.Serialize(status(), AdminJson.Default.String)}}}\n"),
                 "/config_dump" => snapshot is null ? (503, "text/plain", "no configuration\n") : (200, "application/json", Json.Format(Redacted(snapshot.Source)) + "\n"),
                 "/clusters" => (200, "text/plain", Clusters(snapshot)),
-                "/stats" => (200, "text/plain", stats.Render()),
+                "/stats" => (200, "text/plain", stats.Render() + ClusterStats(snapshot)),
                 _ => (404, "text/plain", "endpoints: /ready /server_info /config_dump /clusters /stats\n"),
             };
             ctx.Response.StatusCode = code;
@@ -92,11 +92,41 @@ internal sealed class AdminServer : IAsyncDisposable
             foreach (var e in cluster.Endpoints)
             {
                 var prefix = $"{cluster.Name}::{e.Key}::";
-                sb.Append(prefix).Append("health_flags::").Append(e.Healthy ? "healthy" : "/failed_eds_health").Append('\n');
+                var flags = !e.Healthy ? "/failed_eds_health" : cluster.IsEjected(e) ? "/failed_outlier_check" : "healthy";
+                sb.Append(prefix).Append("health_flags::").Append(flags).Append('\n');
+                sb.Append(prefix).Append("priority::").Append(e.Source.Priority).Append('\n');
                 sb.Append(prefix).Append("rq_active::").Append(e.ActiveRequests).Append('\n');
                 sb.Append(prefix).Append("weight::").Append(e.Weight).Append('\n');
                 sb.Append(prefix).Append("workload::").Append(e.Source.Workload).Append('\n');
             }
+        }
+
+        return sb.ToString();
+    }
+
+    /// <summary>
+    /// What resilience did per cluster, in Envoy's stat names (<c>cluster.NAME.upstream_rq_retry: 3</c>): retries,
+    /// overflows, timeouts, ejections, rate limiting, faults; plus requests and connections waiting and active.
+    /// </summary>
+    private static string ClusterStats(CompiledSnapshot? snapshot)
+    {
+        if (snapshot is null)
+        {
+            return "";
+        }
+
+        var sb = new StringBuilder();
+        foreach (var cluster in snapshot.Clusters.Values.OrderBy(c => c.Name, StringComparer.Ordinal))
+        {
+            var prefix = "cluster." + cluster.Name + ".";
+            foreach (var (name, value) in cluster.State.Counters.All())
+            {
+                sb.Append(prefix).Append(name).Append(": ").Append(value).Append('\n');
+            }
+
+            sb.Append(prefix).Append("upstream_rq_active: ").Append(cluster.Endpoints.Sum(e => e.ActiveRequests)).Append('\n');
+            sb.Append(prefix).Append("upstream_rq_pending_active: ").Append(cluster.State.Breaker.PendingRequests).Append('\n');
+            sb.Append(prefix).Append("outlier_detection.ejections_active: ").Append(cluster.Endpoints.Count(cluster.IsEjected)).Append('\n');
         }
 
         return sb.ToString();

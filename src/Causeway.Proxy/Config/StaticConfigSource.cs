@@ -24,8 +24,12 @@ public sealed class StaticConfigSource : IAsyncDisposable
     private readonly Task loop;
     private string fingerprint = "";
 
-    public StaticConfigSource(string directory, WorkloadIdentity identity, Func<ProxySnapshot, Task<string?>> apply, Action<string> report, TimeSpan? pollInterval = null)
+    /// <summary>Mesh-wide settings (from --mesh-config) applied to every compile.</summary>
+    public MeshSettings? Settings { get; }
+
+    public StaticConfigSource(string directory, WorkloadIdentity identity, Func<ProxySnapshot, Task<string?>> apply, Action<string> report, TimeSpan? pollInterval = null, MeshSettings? settings = null)
     {
+        Settings = settings;
         this.directory = directory;
         this.identity = identity;
         this.apply = apply;
@@ -62,7 +66,7 @@ public sealed class StaticConfigSource : IAsyncDisposable
             return message;
         }
 
-        var mesh = new MeshState(result.Valid);
+        var mesh = new MeshState(result.Valid, settings: Settings);
         var request = Resolve(mesh);
         if (request is null)
         {

@@ -270,7 +270,8 @@ internal static class HttpForwarder
             return OriginalDestination.Of(ctx.Features) is { } original ? cluster.OriginalDestinationHost(original) : null;
         }
 
-        return cluster.Pick(env.Hash, retry?.RetryOtherHosts == true ? previous : null, env.Random);
+        return cluster.Pick(env.Hash, retry?.RetryOtherHosts == true ? previous : null, env.Random,
+            retry?.RetryRemoteLocalities == true ? previous?.Source.Priority : null);
     }
 
     /// <summary>The route timeout expired (504 UT) or the client went away (DC); nothing more is sent upstream.</summary>

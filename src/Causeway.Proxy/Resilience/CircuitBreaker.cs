@@ -18,6 +18,7 @@ public sealed class CircuitBreaker
     private int connections;
     private int retries;
     private int tcpConnections;
+    private int pending;
     private Limits limits;
 
     public CircuitBreaker(ConnectionPool? settings) => Update(settings);
@@ -27,16 +28,8 @@ public sealed class CircuitBreaker
 
     public int ActiveRequests => Volatile.Read(ref requests);
 
-    public int PendingRequests
-    {
-        get
-        {
-            lock (gate)
-            {
-                return waiting.Count;
-            }
-        }
-    }
+    /// <summary>Requests waiting for an HTTP/1.1 connection (cancelled ones no longer count).</summary>
+    public int PendingRequests => Volatile.Read(ref pending);
 
     public void Update(ConnectionPool? settings) => limits = new Limits(
         (int)Math.Min(int.MaxValue, settings?.Http2MaxRequests ?? 0),
@@ -72,13 +65,14 @@ public sealed class CircuitBreaker
 
             // Envoy's http1MaxPendingRequests default is 2^32-1: unset means waiting is unbounded by count (the
             // route timeout still bounds it); set, the queue never grows past it.
-            if (l.MaxPending > 0 && waiting.Count >= l.MaxPending)
+            if (l.MaxPending > 0 && pending >= l.MaxPending)
             {
                 return ValueTask.FromResult(false);
             }
 
             waiter = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
             waiting.Enqueue(waiter);
+            pending++;
         }
 
         return WaitAsync(waiter, cancel);
@@ -95,6 +89,7 @@ public sealed class CircuitBreaker
                 {
                     if (next.TrySetResult(true))
                     {
+                        pending--;
                         return;
                     }
                 }
@@ -149,9 +144,18 @@ public sealed class CircuitBreaker
 
     public void CloseTcp() => Interlocked.Decrement(ref tcpConnections);
 
-    private static async ValueTask<bool> WaitAsync(TaskCompletionSource<bool> waiter, CancellationToken cancel)
+    private async ValueTask<bool> WaitAsync(TaskCompletionSource<bool> waiter, CancellationToken cancel)
     {
-        using (cancel.Register(static w => ((TaskCompletionSource<bool>)w!).TrySetCanceled(), waiter))
+        using (cancel.Register(() =>
+        {
+            lock (gate)
+            {
+                if (waiter.TrySetCanceled())
+                {
+                    pending--; // gone from the count now; Exit skips it in the queue later
+                }
+            }
+        }))
         {
             // Cancelled (timeout or client gone) before a slot was handed over: this throws, and Exit skips the dead waiter.
             return await waiter.Task.ConfigureAwait(false);

@@ -19,6 +19,7 @@ public sealed class RetryConditions
         PerTryTimeout = policy.PerTryTimeoutMs > 0 ? TimeSpan.FromMilliseconds(policy.PerTryTimeoutMs) : null;
         BackoffBase = TimeSpan.FromMilliseconds(policy.BackoffBaseMs > 0 ? policy.BackoffBaseMs : 25);
         RetryOtherHosts = policy.RetryOtherHosts;
+        RetryRemoteLocalities = policy.RetryRemoteLocalities;
         statusCodes = policy.RetriableStatusCodes.Select(c => (int)c).ToHashSet();
         foreach (var token in policy.RetryOn)
         {
@@ -69,6 +70,9 @@ public sealed class RetryConditions
 
     /// <summary>Envoy's previous_hosts predicate: a retry avoids hosts already tried.</summary>
     public bool RetryOtherHosts { get; }
+
+    /// <summary>Envoy's previous_priorities: a retry goes to another locality priority when there is one.</summary>
+    public bool RetryRemoteLocalities { get; }
 
     public bool ShouldRetry(AttemptOutcome outcome)
     {

@@ -62,7 +62,7 @@ public sealed class ClusterRuntime
     /// (or among all hosts in panic), by the cluster's balancer. <paramref name="avoid"/> is a host a retry should not
     /// land on again when it has a choice.
     /// </summary>
-    public UpstreamEndpoint? Pick(ulong? hash, UpstreamEndpoint? avoid, Random random)
+    public UpstreamEndpoint? Pick(ulong? hash, UpstreamEndpoint? avoid, Random random, uint? skipPriority = null)
     {
         var v = CurrentView();
         var levels = v.Levels;
@@ -74,11 +74,28 @@ public sealed class ClusterRuntime
         var level = levels[0];
         if (levels.Length > 1)
         {
-            var roll = random.NextDouble() * v.TotalLoad;
-            foreach (var l in levels)
+            // retryRemoteLocalities (Envoy's previous_priorities): a retry leaves out the priority it just tried and
+            // the load is spread again over the others by their health.
+            var skip = skipPriority is { } sp && levels.Any(l => l.Priority != sp) ? sp : (uint?)null;
+            double left = 100, total = 0;
+            Span<double> loads = stackalloc double[levels.Length];
+            for (var i = 0; i < levels.Length; i++)
             {
-                level = l;
-                if ((roll -= l.Load) < 0)
+                loads[i] = levels[i].Priority == skip ? 0 : Math.Min(left, levels[i].Health);
+                left -= loads[i];
+                total += loads[i];
+            }
+
+            var roll = random.NextDouble() * total;
+            for (var i = 0; i < levels.Length; i++)
+            {
+                if (loads[i] <= 0)
+                {
+                    continue;
+                }
+
+                level = levels[i];
+                if ((roll -= loads[i]) < 0)
                 {
                     break;
                 }
@@ -157,35 +174,33 @@ public sealed class ClusterRuntime
         var minHealth = Cluster.OutlierDetection?.MinHealthPercent ?? 0;
         if (minHealth > 0 && Endpoints.Count > 0 && available.Count * 100.0 < minHealth * (double)Endpoints.Count)
         {
-            return new HostView(outlierVersion, next, [new Level(Endpoints, balancerFor(Endpoints), 100)], 100);
+            return new HostView(outlierVersion, next, [new Level(0, Endpoints, balancerFor(Endpoints), 100)]);
         }
 
         var priorities = Endpoints.Select(e => e.Source.Priority).Distinct().Order().ToArray();
         if (priorities.Length <= 1)
         {
-            return new HostView(outlierVersion, next, available.Count == 0 ? [] : [new Level(available, balancerFor(available), 100)], 100);
+            return new HostView(outlierVersion, next, available.Count == 0 ? [] : [new Level(0, available, balancerFor(available), 100)]);
         }
 
-        // Envoy's priority load: each priority takes min(room left, its healthy share × 1.4) of the traffic.
+        // Envoy's priority load: each priority takes min(room left, its healthy share × 1.4) of the traffic; when
+        // the shares add up to less than 100 the loads are scaled up (picking in proportion does exactly that).
         var levels = new List<Level>();
-        double left = 100, total = 0;
         foreach (var p in priorities)
         {
             var all = Endpoints.Count(e => e.Source.Priority == p);
             var hosts = available.Where(e => e.Source.Priority == p).ToArray();
-            var load = Math.Min(left, 100.0 * hosts.Length / all * Overprovisioning);
-            if (hosts.Length > 0 && load > 0)
+            if (hosts.Length > 0)
             {
-                levels.Add(new Level(hosts, balancerFor(hosts), load));
-                left -= load;
-                total += load;
+                levels.Add(new Level(p, hosts, balancerFor(hosts), Math.Min(100, 100.0 * hosts.Length / all * Overprovisioning)));
             }
         }
 
-        return new HostView(outlierVersion, next, levels.ToArray(), total);
+        return new HostView(outlierVersion, next, levels.ToArray());
     }
 
-    private sealed record Level(IReadOnlyList<UpstreamEndpoint> Hosts, ILoadBalancer Balancer, double Load);
+    /// <summary>One priority's available hosts; <c>Health</c> is its healthy share × 1.4, capped at 100.</summary>
+    private sealed record Level(uint Priority, IReadOnlyList<UpstreamEndpoint> Hosts, ILoadBalancer Balancer, double Health);
 
-    private sealed record HostView(long OutlierVersion, DateTimeOffset? NextReturn, Level[] Levels, double TotalLoad);
+    private sealed record HostView(long OutlierVersion, DateTimeOffset? NextReturn, Level[] Levels);
 }

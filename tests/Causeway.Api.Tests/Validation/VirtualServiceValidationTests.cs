@@ -224,4 +224,25 @@ public class VirtualServiceValidationTests
         var d = Assert.Single(diagnostics);
         Assert.Equal(("IST0131", "spec.http[1].match[0]"), (d.Code, d.FieldPath));
     }
+
+    [Theory]
+    [InlineData("maxTokens=10", null)]
+    [InlineData("maxTokens=10,tokensPerFill=5,fillInterval=500ms", null)]
+    [InlineData("tokensPerFill=5", "maxTokens is required")]
+    [InlineData("maxTokens=0", "maxTokens must be a positive integer")]
+    [InlineData("maxTokens=5,fillInterval=soon", "fillInterval must be a duration")]
+    [InlineData("maxTokens=5,burst=2", "unknown setting \"burst\"")]
+    public void The_local_rate_limit_annotation_is_checked_and_named(string value, string? error)
+    {
+        var yaml = Yaml.VirtualService(Route()).Replace("  namespace: default\n", $"  namespace: default\n  annotations:\n    causeway.io/local-rate-limit: \"{value}\"\n", StringComparison.Ordinal);
+        if (error is null)
+        {
+            Yaml.AssertValid(yaml);
+            return;
+        }
+
+        var d = Yaml.SingleError(yaml);
+        Assert.Equal("metadata.annotations[\"causeway.io/local-rate-limit\"]", d.FieldPath);
+        Assert.Contains(error, d.Message, StringComparison.Ordinal);
+    }
 }

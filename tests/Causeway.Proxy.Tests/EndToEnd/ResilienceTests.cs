@@ -158,6 +158,9 @@ public sealed class ResilienceTests : IAsyncLifetime
         Assert.All(overflow, r => Assert.Equal("true", r.Headers.GetValues("x-envoy-overloaded").Single()));
         Assert.Equal(overflow.Count, proxy.Host.Stats.Count(code: 503, flag: "UO"));
         Assert.Equal(overflow.Count, Counters(proxy).Overflow);
+        var stats = await client.GetStringAsync(proxy.Admin("/stats"));
+        Assert.Contains($"cluster.{Cluster}.upstream_rq_overflow: {overflow.Count}\n", stats, StringComparison.Ordinal);
+        Assert.Contains($"requests{{cluster=\"{Cluster}\",code=\"503\",flags=\"UO\"}} {overflow.Count}\n", stats, StringComparison.Ordinal);
         Assert.True(a.Requests <= 2 + 0, $"backend saw {a.Requests}"); // one connection, one pending: never more than two reach it at once
     }
 
@@ -220,6 +223,8 @@ public sealed class ResilienceTests : IAsyncLifetime
         Assert.True(codes.Skip(lastError + 1).All(s => s == HttpStatusCode.OK));
         Assert.Equal(3, c.Requests);
         Assert.Equal(1, Counters(proxy).Ejections);
+        Assert.Contains($"cluster.{Cluster}.outlier_detection.ejections_enforced_total: 1\n", await client.GetStringAsync(proxy.Admin("/stats")), StringComparison.Ordinal);
+        Assert.Contains($"{Cluster}::127.0.0.1:{c.Http1Port}::health_flags::/failed_outlier_check", await client.GetStringAsync(proxy.Admin("/clusters")), StringComparison.Ordinal);
     }
 
     [Fact]
