@@ -8,7 +8,8 @@ namespace Causeway.Api.Model;
 /// <c>causeway.io/local-rate-limit: "maxTokens=10,tokensPerFill=10,fillInterval=1s"</c> on a VirtualService gives
 /// each of its HTTP routes a token bucket in every proxy that serves it. <c>tokensPerFill</c> defaults to
 /// <c>maxTokens</c> and <c>fillInterval</c> to 1s. The same annotation with a route's name appended
-/// (<c>causeway.io/local-rate-limit.NAME</c>) overrides it for the http rule with that name.
+/// (<c>causeway.io/local-rate-limit.NAME</c>) overrides it for the http rule with that name. On a Gateway, the
+/// annotation limits each of its HTTP listeners as a whole, before routing.
 /// </summary>
 public sealed record LocalRateLimitAnnotation(int MaxTokens, int TokensPerFill, TimeSpan FillInterval)
 {

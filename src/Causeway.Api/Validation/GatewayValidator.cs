@@ -8,6 +8,7 @@ internal sealed class GatewayValidator : ResourceValidator<Gateway>
 {
     protected override void Validate(Gateway gw, ValidationContext ctx)
     {
+        VirtualServiceValidator.ValidateRateLimitAnnotations(gw, ctx);
         var p = ValidationContext.Spec;
         var servers = gw.Spec.Servers;
         if (servers is null or { Count: 0 })

@@ -50,16 +50,7 @@ internal sealed class VirtualServiceValidator : ResourceValidator<VirtualService
             }
         }
 
-        foreach (var (key, value) in vs.Annotations)
-        {
-            if (key == LocalRateLimitAnnotation.Key || key.StartsWith(LocalRateLimitAnnotation.Key + ".", StringComparison.Ordinal))
-            {
-                if (!LocalRateLimitAnnotation.TryParse(value, out _, out var error))
-                {
-                    ctx.Error(FieldPath.Root.Field("metadata").Field("annotations").Field(key), $"invalid {key}: {error}", "for example \"maxTokens=10,tokensPerFill=10,fillInterval=1s\"");
-                }
-            }
-        }
+        ValidateRateLimitAnnotations(vs, ctx);
 
         var bindsMesh = spec.EffectiveGateways.Contains(IstioDefaults.MeshGateway);
         for (var i = 0; i < (spec.Hosts?.Count ?? 0); i++)
@@ -104,6 +95,21 @@ internal sealed class VirtualServiceValidator : ResourceValidator<VirtualService
 
         ctx.ExportTo(p.Field("exportTo"), spec.ExportTo);
         RuleReachability.Check(spec, ctx);
+    }
+
+    /// <summary>Causeway's causeway.io/local-rate-limit annotations (on VirtualServices and Gateways) must parse.</summary>
+    internal static void ValidateRateLimitAnnotations(Model.Common.Resource resource, ValidationContext ctx)
+    {
+        foreach (var (key, value) in resource.Annotations)
+        {
+            if (key == LocalRateLimitAnnotation.Key || key.StartsWith(LocalRateLimitAnnotation.Key + ".", StringComparison.Ordinal))
+            {
+                if (!LocalRateLimitAnnotation.TryParse(value, out _, out var error))
+                {
+                    ctx.Error(FieldPath.Root.Field("metadata").Field("annotations").Field(key), $"invalid {key}: {error}", "for example \"maxTokens=10,tokensPerFill=10,fillInterval=1s\"");
+                }
+            }
+        }
     }
 
     internal static void ValidateGateways(ValidationContext ctx, FieldPath path, List<string>? gateways)

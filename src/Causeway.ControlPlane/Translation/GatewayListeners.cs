@@ -1,3 +1,4 @@
+using Causeway.Api.Model;
 using Causeway.Api.Model.Networking;
 using Causeway.ControlPlane.Mesh;
 using Causeway.ControlPlane.Registry;
@@ -27,6 +28,10 @@ internal static class GatewayListeners
             .GroupBy(x => x.Server.Port!.Number!.Value)
             .OrderBy(g => g.Key);
         var routes = new HttpRouteTranslator(index, clusters.IsConsistentHash);
+        var rateLimits = gateways
+            .Select(g => (g.Key, Limit: LocalRateLimitAnnotation.For(g.Resource, null)))
+            .Where(x => x.Limit is not null)
+            .ToDictionary(x => x.Key, x => new LocalRateLimit { MaxTokens = (uint)x.Limit!.MaxTokens, TokensPerFill = (uint)x.Limit.TokensPerFill, FillIntervalMs = ClusterBuilder.Ms(x.Limit.FillInterval) });
 
         foreach (var group in servers)
         {
@@ -62,6 +67,7 @@ internal static class GatewayListeners
                     Direction = TrafficDirection.GatewayIngress,
                     RouteTable = table.Name,
                     Tls = tls,
+                    RateLimit = ListenerRateLimit(members, rateLimits),
                 });
             }
             else if (protocol is "TCP" or "MONGO" or "TLS")
@@ -81,6 +87,10 @@ internal static class GatewayListeners
             }
         }
     }
+
+    /// <summary>The listener's bucket: from the first Gateway on the port that carries the rate limit annotation.</summary>
+    private static LocalRateLimit? ListenerRateLimit(List<(string Key, string Ns, Server Server)> members, Dictionary<string, LocalRateLimit> limits) =>
+        members.Select(m => m.Key).Distinct().Select(limits.GetValueOrDefault).FirstOrDefault(r => r is not null);
 
     private static string ProtocolOf(Server server) => (server.Port?.Protocol ?? "").ToUpperInvariant();
 

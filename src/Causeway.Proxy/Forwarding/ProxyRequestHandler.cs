@@ -39,6 +39,12 @@ public sealed class ProxyRequestHandler(ProxyState state, ProxyStats stats, Rand
             return Finish(ctx, "", 400, ResponseFlags.DownstreamProtocolError, "Bad Request");
         }
 
+        if (snapshot.ListenerRateLimits.Count > 0 && snapshot.ListenerRateLimits.TryGetValue(listenerName, out var listenerBucket) &&
+            !RateLimited(ctx, listenerBucket, null, out var refused))
+        {
+            return refused;
+        }
+
         if (listener.ExplicitHttp && ctx.Request.Protocol == "HTTP/1.0")
         {
             // Istio: HTTP/1.0 to a port declared HTTP gets 426 Upgrade Required.
@@ -127,7 +133,7 @@ public sealed class ProxyRequestHandler(ProxyState state, ProxyStats stats, Rand
     /// The route's local rate limit (Causeway's extension): without a token the answer is 429 with flag RL,
     /// <c>x-envoy-ratelimited</c> and the draft-03 <c>x-ratelimit-*</c> headers Envoy sends when asked to.
     /// </summary>
-    private bool RateLimited(HttpContext ctx, TokenBucket bucket, ClusterRuntime cluster, out Task rejected)
+    private bool RateLimited(HttpContext ctx, TokenBucket bucket, ClusterRuntime? cluster, out Task rejected)
     {
         var taken = bucket.TryTake(state.Time.GetUtcNow(), out var remaining, out var untilFill);
         var headers = ctx.Response.Headers;
@@ -140,9 +146,9 @@ public sealed class ProxyRequestHandler(ProxyState state, ProxyStats stats, Rand
             return true;
         }
 
-        cluster.State.Counters.RateLimit();
+        cluster?.State.Counters.RateLimit();
         headers["x-envoy-ratelimited"] = "true";
-        rejected = Finish(ctx, cluster.Name, 429, ResponseFlags.RateLimited, LocalReply.RateLimited);
+        rejected = Finish(ctx, cluster?.Name ?? "", 429, ResponseFlags.RateLimited, LocalReply.RateLimited);
         return false;
     }
 

@@ -17,6 +17,10 @@ public sealed class CompiledSnapshot
         RouteTables = routeTables;
         Clusters = clusters;
         Listeners = source.Listeners.ToDictionary(l => l.Name, StringComparer.Ordinal);
+        ListenerRateLimits = source.Listeners.Where(l => l.RateLimit is { MaxTokens: > 0 }).ToDictionary(
+            l => l.Name,
+            l => new Resilience.TokenBucket((int)l.RateLimit.MaxTokens, (int)Math.Max(1, l.RateLimit.TokensPerFill), TimeSpan.FromMilliseconds(l.RateLimit.FillIntervalMs)),
+            StringComparer.Ordinal);
     }
 
     public ProxySnapshot Source { get; }
@@ -28,6 +32,9 @@ public sealed class CompiledSnapshot
     public IReadOnlyDictionary<string, ClusterRuntime> Clusters { get; }
 
     public IReadOnlyDictionary<string, Listener> Listeners { get; }
+
+    /// <summary>Listener-wide token buckets (Gateway rate limit annotation), by listener name.</summary>
+    public IReadOnlyDictionary<string, Resilience.TokenBucket> ListenerRateLimits { get; }
 
     /// <summary>The TLS of each listener that terminates it, by listener name.</summary>
     public IReadOnlyDictionary<string, ListenerTls> Tls { get; }

@@ -275,6 +275,45 @@ public sealed class ResilienceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_gateway_rate_limit_annotation_limits_every_request_on_the_listener_before_routing()
+    {
+        var yaml = MeshYaml.Service("reviews", "default", [(a, "v1")]) + """
+            ---
+            apiVersion: networking.istio.io/v1
+            kind: Gateway
+            metadata:
+              name: edge
+              namespace: default
+              annotations:
+                causeway.io/local-rate-limit: "maxTokens=2,fillInterval=1h"
+            spec:
+              selector: {istio: ingressgateway}
+              servers:
+              - port: {number: 8080, name: http, protocol: HTTP}
+                hosts: ["*"]
+            ---
+            apiVersion: networking.istio.io/v1
+            kind: VirtualService
+            metadata: {name: edge, namespace: default}
+            spec:
+              hosts: ["*"]
+              gateways: [edge]
+              http: [{route: [{destination: {host: reviews}}]}]
+            """;
+        await using var gateway = await ProxyUnderTest.GatewayAsync(yaml, new Dictionary<string, string> { ["istio"] = "ingressgateway" }, 8080);
+        var codes = new List<HttpStatusCode>();
+        foreach (var host in new[] { "a.example.com", "b.example.com", "c.example.com", "no-route.example.com" })
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, gateway.Url(8080, "/"));
+            request.Headers.Host = host;
+            codes.Add((await client.SendAsync(request)).StatusCode);
+        }
+
+        Assert.Equal([HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.TooManyRequests, HttpStatusCode.TooManyRequests], codes);
+        Assert.Equal(2, gateway.Host.Stats.Count(code: 429, flag: "RL"));
+    }
+
+    [Fact]
     public async Task Locality_failover_prefers_the_proxys_zone_then_its_region_then_elsewhere()
     {
         // istio.io locality-load-balancing failover task: with outlier detection, traffic stays in the client's
