@@ -36,13 +36,9 @@ internal sealed class ClusterSet(MeshState mesh, DestinationRuleIndex rules, Pro
         }
 
         var cluster = ClusterBuilder.Build(service, port, reference.Subset, dr, out var locality);
-        if (locality?.Distribute is { Count: > 0 })
-        {
-            notices.Add($"cluster {cluster.Name}: localityLbSetting.distribute is not implemented yet; endpoints are prioritised by locality (failover) instead");
-        }
 
         var endpoints = EndpointBuilder.Build(cluster, mesh.Registry.Instances(service), port, subsetLabels);
-        LocalityPriorities.Assign(endpoints, cluster, proxy, locality);
+        LocalityLoadBalancing.Apply(endpoints, cluster, proxy, locality);
         built[cluster.Name] = (cluster, endpoints);
     }
 

@@ -102,13 +102,13 @@ public sealed class ClusterRuntime
             }
         }
 
-        var host = level.Balancer.Pick(level.Hosts, hash, avoid);
+        var host = level.Pick(hash, avoid, random);
 
         // Envoy's previous_hosts predicate with host_selection_retry_max_attempts 5: pick again, up to 5 times, while
         // the pick is the host to avoid and there is another one.
         for (var i = 0; i < 5 && avoid is not null && ReferenceEquals(host, avoid) && level.Hosts.Count > 1; i++)
         {
-            host = level.Balancer.Pick(level.Hosts, hash, avoid);
+            host = level.Pick(hash, avoid, random);
         }
 
         return host;
@@ -174,13 +174,13 @@ public sealed class ClusterRuntime
         var minHealth = Cluster.OutlierDetection?.MinHealthPercent ?? 0;
         if (minHealth > 0 && Endpoints.Count > 0 && available.Count * 100.0 < minHealth * (double)Endpoints.Count)
         {
-            return new HostView(outlierVersion, next, [new Level(0, Endpoints, balancerFor(Endpoints), 100)]);
+            return new HostView(outlierVersion, next, [MakeLevel(0, Endpoints, Endpoints, 100)]);
         }
 
         var priorities = Endpoints.Select(e => e.Source.Priority).Distinct().Order().ToArray();
         if (priorities.Length <= 1)
         {
-            return new HostView(outlierVersion, next, available.Count == 0 ? [] : [new Level(0, available, balancerFor(available), 100)]);
+            return new HostView(outlierVersion, next, available.Count == 0 ? [] : [MakeLevel(0, available, Endpoints, 100)]);
         }
 
         // Envoy's priority load: each priority takes min(room left, its healthy share × 1.4) of the traffic; when
@@ -192,15 +192,60 @@ public sealed class ClusterRuntime
             var hosts = available.Where(e => e.Source.Priority == p).ToArray();
             if (hosts.Length > 0)
             {
-                levels.Add(new Level(p, hosts, balancerFor(hosts), Math.Min(100, 100.0 * hosts.Length / all * Overprovisioning)));
+                levels.Add(MakeLevel(p, hosts, Endpoints.Where(e => e.Source.Priority == p).ToArray(), Math.Min(100, 100.0 * hosts.Length / all * Overprovisioning)));
             }
         }
 
         return new HostView(outlierVersion, next, levels.ToArray());
     }
 
+    /// <summary>
+    /// A priority level; with locality weights (localityLbSetting.distribute), its hosts grouped by locality, each
+    /// weighted by its configured weight × its available share × 1.4 (capped at 1), as Envoy's locality-weighted LB.
+    /// </summary>
+    private Level MakeLevel(uint priority, IReadOnlyList<UpstreamEndpoint> available, IReadOnlyList<UpstreamEndpoint> all, double health)
+    {
+        if (!all.Any(e => e.Source.LocalityWeight > 0))
+        {
+            return new Level(priority, available, balancerFor(available), health, null);
+        }
+
+        var groups = available.GroupBy(e => e.Source.Locality, StringComparer.Ordinal).Select(g =>
+        {
+            var hosts = g.ToArray();
+            var total = all.Count(e => e.Source.Locality == g.Key);
+            var weight = hosts[0].Source.LocalityWeight * Math.Min(1.0, (double)hosts.Length / total * Overprovisioning);
+            return new LocalityGroup(hosts, balancerFor(hosts), weight);
+        }).Where(g => g.Weight > 0).ToArray();
+        return new Level(priority, available, balancerFor(available), health, groups);
+    }
+
     /// <summary>One priority's available hosts; <c>Health</c> is its healthy share × 1.4, capped at 100.</summary>
-    private sealed record Level(uint Priority, IReadOnlyList<UpstreamEndpoint> Hosts, ILoadBalancer Balancer, double Health);
+    private sealed record Level(uint Priority, IReadOnlyList<UpstreamEndpoint> Hosts, ILoadBalancer Balancer, double Health, LocalityGroup[]? Localities)
+    {
+        public UpstreamEndpoint? Pick(ulong? hash, UpstreamEndpoint? avoid, Random random)
+        {
+            if (Localities is not { Length: > 0 } groups)
+            {
+                return Localities is null ? Balancer.Pick(Hosts, hash, avoid) : null;
+            }
+
+            var roll = random.NextDouble() * groups.Sum(g => g.Weight);
+            var chosen = groups[^1];
+            foreach (var g in groups)
+            {
+                if ((roll -= g.Weight) < 0)
+                {
+                    chosen = g;
+                    break;
+                }
+            }
+
+            return chosen.Balancer.Pick(chosen.Hosts, hash, avoid);
+        }
+    }
+
+    private sealed record LocalityGroup(IReadOnlyList<UpstreamEndpoint> Hosts, ILoadBalancer Balancer, double Weight);
 
     private sealed record HostView(long OutlierVersion, DateTimeOffset? NextReturn, Level[] Levels);
 }

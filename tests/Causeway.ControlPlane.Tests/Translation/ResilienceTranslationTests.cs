@@ -145,6 +145,23 @@ public class ResilienceTranslationTests
         Assert.Equal(2u, p["r2/z1/s1"]);
     }
 
+    [Fact]
+    public void Distribute_weights_localities_for_a_matching_proxy_and_drops_the_rest()
+    {
+        // Istio's locality weighted distribution: from r1/z1/* send 80% to r1/z1/*, 20% to r2/*; r1/z2 and r3 get none.
+        var mesh = TestMesh.Load(Localities(), Dr("""
+            loadBalancer: {localityLbSetting: {distribute: [{from: "r1/z1/*", to: {"r1/z1/*": 80, "r2/*": 20}}]}}
+            """));
+        var snapshot = Causeway.ControlPlane.Translation.ProxySnapshotBuilder.Build(mesh,
+            new Causeway.ControlPlane.Translation.ProxyRequest(Protocol.V1.ProxyRole.Sidecar, "client", "default", new Dictionary<string, string>(), "127.0.0.9", "default", "r1/z1/s1"));
+        var weights = snapshot.Endpoints.Single(e => e.Cluster == Cluster).Endpoints.ToDictionary(e => e.Locality, e => e.LocalityWeight);
+        Assert.Equal(new Dictionary<string, uint> { ["r1/z1/s1"] = 40, ["r1/z1/s2"] = 40, ["r2/z1/s1"] = 20 }, weights);
+
+        var elsewhere = Causeway.ControlPlane.Translation.ProxySnapshotBuilder.Build(mesh,
+            new Causeway.ControlPlane.Translation.ProxyRequest(Protocol.V1.ProxyRole.Sidecar, "client", "default", new Dictionary<string, string>(), "127.0.0.9", "default", "r3/z1/s1"));
+        Assert.All(elsewhere.Endpoints.Single(e => e.Cluster == Cluster).Endpoints, e => Assert.Equal(0u, e.LocalityWeight)); // from does not match
+    }
+
     private static Dictionary<string, uint> Priorities(Mesh.MeshState mesh)
     {
         var snapshot = Causeway.ControlPlane.Translation.ProxySnapshotBuilder.Build(mesh,

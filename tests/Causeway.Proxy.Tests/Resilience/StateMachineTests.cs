@@ -212,7 +212,22 @@ public sealed class StateMachineTests
         Assert.All(Enumerable.Range(0, 100), _ => Assert.Same(cluster.Endpoints[1], cluster.Pick(null, null, random, skipPriority: 0)));
     }
 
-    private ClusterRuntime Cluster(int hosts, uint minHealth, uint[]? priorities = null)
+    [Fact]
+    public void Locality_weights_split_traffic_by_weight_and_shift_it_when_a_locality_loses_hosts()
+    {
+        // Envoy's locality-weighted balancing: weight × available share × 1.4 (capped at 1).
+        var cluster = Cluster(4, minHealth: 0, localities: [("east", 75), ("east", 75), ("west", 25), ("west", 25)]);
+        var random = new Random(5);
+        var east = Enumerable.Range(0, 10_000).Count(_ => cluster.Pick(null, null, random)!.Source.Locality == "east");
+        Assert.InRange(east, 7200, 7800);
+
+        Assert.True(cluster.State.Outlier!.Report(cluster.Endpoints[0], AttemptOutcome.Of(503), cluster.Healthy));
+        // east now has half its hosts: 75 × 0.7 = 52.5 against west's 25
+        east = Enumerable.Range(0, 10_000).Count(_ => cluster.Pick(null, null, random)!.Source.Locality == "east");
+        Assert.InRange(east, 6450, 7100);
+    }
+
+    private ClusterRuntime Cluster(int hosts, uint minHealth, uint[]? priorities = null, (string Locality, uint Weight)[]? localities = null)
     {
         var definition = new Cluster
         {
@@ -221,7 +236,15 @@ public sealed class StateMachineTests
             OutlierDetection = new OutlierDetection { Consecutive5Xx = 1, IntervalMs = 10_000, BaseEjectionTimeMs = 30_000, MaxEjectionPercent = 100, MinHealthPercent = minHealth },
         };
         var endpoints = Enumerable.Range(0, hosts)
-            .Select(i => new UpstreamEndpoint(new Endpoint { Address = "10.0.0." + (i + 1), Port = 80, Healthy = true, Priority = priorities?[i] ?? 0 }))
+            .Select(i => new UpstreamEndpoint(new Endpoint
+            {
+                Address = "10.0.0." + (i + 1),
+                Port = 80,
+                Healthy = true,
+                Priority = priorities?[i] ?? 0,
+                Locality = localities?[i].Locality ?? "",
+                LocalityWeight = localities?[i].Weight ?? 0,
+            }))
             .ToArray();
         return new ClusterRuntime(definition, endpoints, _ => new RoundRobinBalancer(), new UpstreamPool(new ConnectionPool()), new ClusterState(definition, time));
     }
