@@ -12,15 +12,16 @@ namespace Causeway.Bench.HotPath;
 /// <summary>
 /// One 1 KB HTTP/1.1 GET over real loopback sockets, three ways, all in this process: straight to the backend, through
 /// a minimal forwarder (Kestrel + SocketsHttpHandler doing only what any forwarder must) and through the Causeway
-/// proxy. Allocated bytes are process-wide (client, proxy and backend together), so Causeway minus the minimal
-/// forwarder is what Causeway allocates per request beyond Kestrel and SocketsHttpHandler themselves: target under 1 KB.
+/// proxy. The backend allocates nothing per request (<see cref="FixedResponseBackend"/>), so allocated bytes, which
+/// are process-wide, are the client's and the forwarder's; Causeway minus the minimal forwarder is what Causeway
+/// allocates per request beyond Kestrel and SocketsHttpHandler themselves: target under 1 KB.
 /// </summary>
 [MemoryDiagnoser]
 public class ProxiedRequestBenchmarks
 {
     private static readonly byte[] Body = Enumerable.Range(0, 1024).Select(i => (byte)('a' + (i % 26))).ToArray();
     private readonly byte[] sink = new byte[4096];
-    private WebApplication backend = null!;
+    private FixedResponseBackend backend = null!;
     private WebApplication minimal = null!;
     private ProxyHost causeway = null!;
     private HttpMessageInvoker client = null!;
@@ -31,13 +32,8 @@ public class ProxiedRequestBenchmarks
     [GlobalSetup]
     public async Task Setup()
     {
-        var backendPort = FreePort();
-        backend = await StartKestrel(backendPort, ctx =>
-        {
-            ctx.Response.ContentLength = Body.Length;
-            ctx.Response.ContentType = "text/plain";
-            return ctx.Response.Body.WriteAsync(Body).AsTask();
-        });
+        backend = new FixedResponseBackend(Body);
+        var backendPort = backend.Port;
 
         var minimalPort = FreePort();
         var upstream = new HttpMessageInvoker(new SocketsHttpHandler { UseProxy = false, AllowAutoRedirect = false, UseCookies = false, ActivityHeadersPropagator = null });
@@ -70,7 +66,7 @@ public class ProxiedRequestBenchmarks
         client.Dispose();
         await causeway.DisposeAsync();
         await minimal.DisposeAsync();
-        await backend.DisposeAsync();
+        backend.Dispose();
     }
 
     [Benchmark(Baseline = true)]

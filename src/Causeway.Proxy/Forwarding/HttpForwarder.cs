@@ -37,7 +37,7 @@ internal static class HttpForwarder
     /// the deadline allow. The final response streams back; the outcome is recorded in the stats. One async method
     /// for the whole exchange: each extra layer would allocate a state machine per request.
     /// </summary>
-    public static async Task<ForwardResult> ForwardAsync(HttpContext ctx, ClusterRuntime cluster, UpstreamEndpoint? first, UpstreamRequest target, RoutePolicy policy, ForwardContext env)
+    public static async Task<ForwardResult> ForwardAsync(HttpContext ctx, ClusterRuntime cluster, UpstreamRequest target, RoutePolicy policy, ForwardContext env)
     {
         var state = cluster.State;
         var result = new ForwardResult(0, ResponseFlags.None);
@@ -79,11 +79,13 @@ internal static class HttpForwarder
         var upgrade = ctx.Features.Get<IHttpUpgradeFeature>() is { IsUpgradableRequest: true } u ? u : null;
         var hasBody = upgrade is null && (ctx.Features.Get<IHttpRequestBodyDetectionFeature>()?.CanHaveBody ?? ctx.Request.ContentLength > 0);
         using var replay = retry is not null && hasBody ? new RetryBuffer(ctx.Request.Body, RetryBuffer.DefaultLimit) : null;
-        using var deadline = timeout is { } t ? new CancellationTokenSource(t, state.Time) : null;
-        using var linked = deadline is null ? null : CancellationTokenSource.CreateLinkedTokenSource(ctx.RequestAborted, deadline.Token);
-        var cancel = linked?.Token ?? ctx.RequestAborted;
+        // One source for "client gone or route timeout": the timeout is what fired when the client is still there.
+        using var deadline = timeout is { } t ? CancellationTokenSource.CreateLinkedTokenSource(ctx.RequestAborted) : null;
+        deadline?.CancelAfter(timeout!.Value);
+        var cancel = deadline?.Token ?? ctx.RequestAborted;
         var breaker = state.Breaker.Enabled ? state.Breaker : null;
         var http1 = upgrade is not null || !WantsHttp2(ctx, cluster);
+        var grpc = retry is not null && ctx.Request.ContentType is { } type && type.StartsWith("application/grpc", StringComparison.Ordinal);
         UpstreamEndpoint? previous = null;
         var retries = 0;
         var retrying = false;
@@ -91,7 +93,7 @@ internal static class HttpForwarder
         {
             while (true)
             {
-                var endpoint = retries == 0 && first is not null ? first : PickHost(ctx, cluster, env, retry, previous);
+                var endpoint = PickHost(ctx, cluster, env, retry, previous);
                 if (endpoint is null)
                 {
                     result = retries == 0
@@ -128,16 +130,16 @@ internal static class HttpForwarder
                 try
                 {
                     using var request = BuildRequest(ctx, cluster, endpoint, target, upgrade is not null, replay, hasBody);
-                    using var perTry = retry?.PerTryTimeout is { } pt ? new CancellationTokenSource(pt, state.Time) : null;
-                    using var attemptCancel = perTry is null ? null : CancellationTokenSource.CreateLinkedTokenSource(cancel, perTry.Token);
+                    using var perTry = retry?.PerTryTimeout is { } pt ? CancellationTokenSource.CreateLinkedTokenSource(cancel) : null;
+                    perTry?.CancelAfter(retry!.PerTryTimeout!.Value);
                     try
                     {
-                        response = await cluster.Pool.Invoker.SendAsync(request, attemptCancel?.Token ?? cancel).ConfigureAwait(false);
-                        outcome = AttemptOutcome.Of((int)response.StatusCode, GrpcStatusOf(response));
+                        response = await cluster.Pool.Invoker.SendAsync(request, perTry?.Token ?? cancel).ConfigureAwait(false);
+                        outcome = AttemptOutcome.Of((int)response.StatusCode, grpc ? GrpcStatusOf(response) : -1);
                     }
                     catch (Exception ex) when (ex is HttpRequestException or OperationCanceledException or IOException)
                     {
-                        if (ctx.RequestAborted.IsCancellationRequested || deadline?.IsCancellationRequested == true)
+                        if (cancel.IsCancellationRequested)
                         {
                             return result = await CancelledAsync(ctx, state, deadline).ConfigureAwait(false);
                         }
@@ -156,7 +158,7 @@ internal static class HttpForwarder
                     }
 
                     var retriable = retry is not null && retry.ShouldRetry(outcome);
-                    if (retriable && retries < retry!.Attempts && (replay?.CanReplay ?? true) && !(deadline?.IsCancellationRequested ?? false))
+                    if (retriable && retries < retry!.Attempts && (replay?.CanReplay ?? true) && !cancel.IsCancellationRequested)
                     {
                         if (retrying)
                         {
@@ -207,7 +209,50 @@ internal static class HttpForwarder
 
                     using (response)
                     {
-                        result = await StreamResponseAsync(ctx, response, target, upgrade, cancel).ConfigureAwait(false);
+                        // Streamed here rather than in a helper: another async method would allocate its own state
+                        // machine per request. Status and headers, then the body chunk by chunk (each flushed, so gRPC
+                        // and event streams are not held back), then trailers.
+                        result = new ForwardResult((int)response.StatusCode, ResponseFlags.None);
+                        ctx.Response.StatusCode = (int)response.StatusCode;
+                        CopyResponseHeaders(response, ctx.Response);
+                        target.ApplyResponseHeaders(ctx.Response.Headers);
+                        if (response.StatusCode == HttpStatusCode.SwitchingProtocols && upgrade is not null)
+                        {
+                            await RelayUpgradeAsync(upgrade, response, ctx.RequestAborted).ConfigureAwait(false);
+                            return result;
+                        }
+
+                        var buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
+                        try
+                        {
+                            var upstream = await response.Content.ReadAsStreamAsync(cancel).ConfigureAwait(false);
+                            var body = ctx.Response.Body;
+                            int read;
+                            while ((read = await upstream.ReadAsync(buffer.AsMemory(), cancel).ConfigureAwait(false)) > 0)
+                            {
+                                await body.WriteAsync(buffer.AsMemory(0, read), cancel).ConfigureAwait(false);
+                                await body.FlushAsync(cancel).ConfigureAwait(false);
+                            }
+
+                            CopyTrailers(response, ctx);
+                        }
+                        catch (Exception ex) when (ex is IOException or HttpRequestException or OperationCanceledException)
+                        {
+                            if (cancel.IsCancellationRequested)
+                            {
+                                result = result with { Flag = ResponseFlags.DownstreamConnectionTermination };
+                            }
+                            else
+                            {
+                                ctx.Abort(); // the upstream reset mid-response: reset the downstream too, as Envoy does
+                                result = result with { Flag = ResponseFlags.UpstreamRemoteReset };
+                            }
+                        }
+                        finally
+                        {
+                            ArrayPool<byte>.Shared.Return(buffer);
+                        }
+
                         if (result.Flag == ResponseFlags.DownstreamConnectionTermination && deadline?.IsCancellationRequested == true)
                         {
                             state.Counters.TimedOut();
@@ -332,50 +377,6 @@ internal static class HttpForwarder
 
         await LocalReply.WriteAsync(ctx, (int)fault.AbortHttpStatus, FaultInjection.AbortBody).ConfigureAwait(false);
         return new ForwardResult((int)fault.AbortHttpStatus, ResponseFlags.FaultInjected);
-    }
-
-    /// <summary>Status, headers, then the body chunk by chunk (each flushed, so gRPC and event streams are not held back), then trailers.</summary>
-    private static async Task<ForwardResult> StreamResponseAsync(HttpContext ctx, HttpResponseMessage response, UpstreamRequest target, IHttpUpgradeFeature? upgrade, CancellationToken cancel)
-    {
-        ctx.Response.StatusCode = (int)response.StatusCode;
-        CopyResponseHeaders(response, ctx.Response);
-        target.ApplyResponseHeaders(ctx.Response.Headers);
-        if (response.StatusCode == HttpStatusCode.SwitchingProtocols && upgrade is not null)
-        {
-            await RelayUpgradeAsync(upgrade, response, ctx.RequestAborted).ConfigureAwait(false);
-            return new ForwardResult(101, ResponseFlags.None);
-        }
-
-        var buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
-        try
-        {
-            var upstream = await response.Content.ReadAsStreamAsync(cancel).ConfigureAwait(false);
-            var body = ctx.Response.Body;
-            int read;
-            while ((read = await upstream.ReadAsync(buffer.AsMemory(), cancel).ConfigureAwait(false)) > 0)
-            {
-                await body.WriteAsync(buffer.AsMemory(0, read), cancel).ConfigureAwait(false);
-                await body.FlushAsync(cancel).ConfigureAwait(false);
-            }
-
-            CopyTrailers(response, ctx);
-        }
-        catch (Exception ex) when (ex is IOException or HttpRequestException or OperationCanceledException)
-        {
-            if (cancel.IsCancellationRequested)
-            {
-                return new ForwardResult((int)response.StatusCode, ResponseFlags.DownstreamConnectionTermination);
-            }
-
-            ctx.Abort(); // the upstream reset mid-response: reset the downstream too, as Envoy does
-            return new ForwardResult((int)response.StatusCode, ResponseFlags.UpstreamRemoteReset);
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-        }
-
-        return new ForwardResult((int)response.StatusCode, ResponseFlags.None);
     }
 
     private static HttpRequestMessage BuildRequest(HttpContext ctx, ClusterRuntime cluster, UpstreamEndpoint endpoint, UpstreamRequest target, bool upgrade, RetryBuffer? replay, bool hasBody)

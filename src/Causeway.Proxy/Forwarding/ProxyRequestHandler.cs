@@ -5,6 +5,7 @@ using Causeway.Proxy.Balancing;
 using Causeway.Proxy.Resilience;
 using Causeway.Proxy.Routing;
 using Causeway.Proxy.Runtime;
+using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.AspNetCore.Http;
 
 namespace Causeway.Proxy.Forwarding;
@@ -106,13 +107,7 @@ public sealed class ProxyRequestHandler(ProxyState state, ProxyStats stats, Rand
 
         if (route.Route.Cors is { } cors && ctx.Request.Headers.Origin is { Count: > 0 } origin)
         {
-            // CORS headers must be on the response before its first byte goes out.
-            var originText = origin.ToString();
-            ctx.Response.OnStarting(() =>
-            {
-                Cors.Decorate(ctx, cors, originText);
-                return Task.CompletedTask;
-            });
+            DecorateWithCors(ctx, cors, origin.ToString());
         }
 
         var target = new UpstreamRequest(
@@ -120,13 +115,13 @@ public sealed class ProxyRequestHandler(ProxyState state, ProxyStats stats, Rand
         var env = new ForwardContext(stats, random, HashFor(ctx, cluster));
         return route.Route.Mirrors.Count > 0
             ? MirrorThenForwardAsync(ctx, snapshot, route.Route, cluster, target, policy, env)
-            : HttpForwarder.ForwardAsync(ctx, cluster, null, target, policy, env);
+            : HttpForwarder.ForwardAsync(ctx, cluster, target, policy, env);
     }
 
     private async Task MirrorThenForwardAsync(HttpContext ctx, CompiledSnapshot snapshot, Route route, ClusterRuntime cluster, UpstreamRequest target, RoutePolicy policy, ForwardContext env)
     {
         await Mirroring.StartAsync(ctx, snapshot, route, random, target).ConfigureAwait(false);
-        await HttpForwarder.ForwardAsync(ctx, cluster, null, target, policy, env).ConfigureAwait(false);
+        await HttpForwarder.ForwardAsync(ctx, cluster, target, policy, env).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -162,11 +157,42 @@ public sealed class ProxyRequestHandler(ProxyState state, ProxyStats stats, Rand
         request.Protocol is "HTTP/1.1" or "HTTP/1.0";
 
     /// <summary>x-forwarded-for with the client's address appended (Envoy's use_remote_address for a sidecar).</summary>
+    /// <summary>
+    /// CORS headers must be on the response before its first byte goes out. A method of its own so the closure is
+    /// allocated only for CORS requests (captured parameters make the compiler build it on entry).
+    /// </summary>
+    private static void DecorateWithCors(HttpContext ctx, CorsPolicy cors, string origin) =>
+        ctx.Response.OnStarting(() =>
+        {
+            Cors.Decorate(ctx, cors, origin);
+            return Task.CompletedTask;
+        });
+
     private static string ForwardedFor(HttpContext ctx)
     {
-        var client = ctx.Connection.RemoteIpAddress?.ToString() ?? "";
+        var client = ClientAddress(ctx);
         return ctx.Request.Headers.TryGetValue("x-forwarded-for", out var xff) && xff.Count > 0 ? string.Join(", ", xff.ToString(), client) : client;
     }
+
+    /// <summary>The client's address as text, formatted once per connection rather than per request.</summary>
+    private static string ClientAddress(HttpContext ctx)
+    {
+        if (ctx.Features.Get<IConnectionItemsFeature>()?.Items is not { } items)
+        {
+            return ctx.Connection.RemoteIpAddress?.ToString() ?? "";
+        }
+
+        if (items.TryGetValue(ClientAddressKey, out var cached) && cached is string text)
+        {
+            return text;
+        }
+
+        text = ctx.Connection.RemoteIpAddress?.ToString() ?? "";
+        items[ClientAddressKey] = text;
+        return text;
+    }
+
+    private static readonly object ClientAddressKey = new();
 
     private static string RequestId(HttpContext ctx) =>
         ctx.Request.Headers.TryGetValue("x-request-id", out var id) && id.Count > 0 && id[0] is { Length: > 0 } text ? text : RequestIds.Next();

@@ -74,8 +74,10 @@ public sealed class CompiledRoute(Route route)
     /// <summary>Picks a destination by relative weight; <paramref name="roll"/> is uniform in [0, TotalWeight).</summary>
     public WeightedCluster? Pick(uint roll)
     {
-        foreach (var c in Route.Forward.Clusters)
+        var clusters = Route.Forward.Clusters;
+        for (var i = 0; i < clusters.Count; i++) // indexed: RepeatedField's enumerator is an allocated iterator
         {
+            var c = clusters[i];
             if (roll < c.Weight)
             {
                 return c;
