@@ -17,4 +17,21 @@ public sealed record ProxyRequest(
 
     public static ProxyRequest Gateway(string name, string ns, IReadOnlyDictionary<string, string> labels) =>
         new(ProxyRole.Gateway, name, ns, labels);
+
+    /// <summary>
+    /// The request for a proxy as it introduces itself: a gateway by its labels; a sidecar by its WorkloadEntry, whose
+    /// labels, address, service account and locality the mesh knows (null when the mesh has no such workload).
+    /// </summary>
+    public static ProxyRequest? Resolve(Mesh.MeshState mesh, ProxyRole role, string name, string ns, IReadOnlyDictionary<string, string> labels)
+    {
+        if (role == ProxyRole.Gateway)
+        {
+            return new ProxyRequest(ProxyRole.Gateway, name, ns, labels);
+        }
+
+        var workload = mesh.Registry.Workloads.FirstOrDefault(w => w.Name == name && w.Namespace == ns);
+        return workload is null
+            ? null
+            : new ProxyRequest(ProxyRole.Sidecar, workload.Name, workload.Namespace, workload.Labels, workload.Address, workload.ServiceAccount, workload.Locality);
+    }
 }

@@ -90,18 +90,7 @@ public sealed class StaticConfigSource : IAsyncDisposable
         return error;
     }
 
-    private ProxyRequest? Resolve(MeshState mesh)
-    {
-        if (identity.Role == ProxyRole.Gateway)
-        {
-            return new ProxyRequest(ProxyRole.Gateway, identity.Name, identity.Namespace, identity.Labels);
-        }
-
-        var workload = mesh.Registry.Workloads.FirstOrDefault(w => w.Name == identity.Name && w.Namespace == identity.Namespace);
-        return workload is null
-            ? null
-            : new ProxyRequest(ProxyRole.Sidecar, workload.Name, workload.Namespace, workload.Labels, workload.Address, workload.ServiceAccount, workload.Locality);
-    }
+    private ProxyRequest? Resolve(MeshState mesh) => ProxyRequest.Resolve(mesh, identity.Role, identity.Name, identity.Namespace, identity.Labels);
 
     private async Task RunAsync(TimeSpan poll)
     {

@@ -1,0 +1,167 @@
+using Causeway.Api.Diagnostics;
+using Causeway.Api.Loading;
+using Causeway.Api.Validation;
+using Causeway.ControlPlane.Mesh;
+
+namespace Causeway.ControlPlane.Config;
+
+/// <summary>
+/// The control plane's default config source: a directory of Istio YAML, watched (file events, and a poll as a
+/// safety net). A change is loaded once the files have been quiet for the debounce period, or at the latest after
+/// the maximum delay while they keep changing (Istio's PILOT_DEBOUNCE_AFTER / PILOT_DEBOUNCE_MAX). Each load
+/// validates every resource; an invalid one is reported and its last valid version stays in force, as a rejected
+/// <c>kubectl apply</c> leaves the stored object alone: when a file has errors, every resource that file held at the
+/// last good load and no longer yields validly is kept as it was. A resource removed from a clean file is removed.
+/// </summary>
+public sealed class DirectoryConfigSource : IAsyncDisposable
+{
+    private readonly string directory;
+    private readonly TimeSpan quiet;
+    private readonly TimeSpan maxDelay;
+    private readonly MeshSettings settings;
+    private readonly FileSystemWatcher? watcher;
+    private readonly SemaphoreSlim signal = new(0);
+    private readonly CancellationTokenSource stop = new();
+    private readonly Task loop;
+    private long number;
+
+    public DirectoryConfigSource(string directory, TimeSpan quiet, TimeSpan maxDelay, MeshSettings? settings = null)
+    {
+        this.directory = Path.GetFullPath(directory);
+        this.quiet = quiet;
+        this.maxDelay = maxDelay;
+        this.settings = settings ?? MeshSettings.Default;
+        Current = Load();
+        try
+        {
+            watcher = new FileSystemWatcher(this.directory) { IncludeSubdirectories = true, EnableRaisingEvents = true };
+            watcher.Changed += (_, _) => signal.Release();
+            watcher.Created += (_, _) => signal.Release();
+            watcher.Deleted += (_, _) => signal.Release();
+            watcher.Renamed += (_, _) => signal.Release();
+        }
+        catch (Exception ex) when (ex is IOException or ArgumentException or PlatformNotSupportedException)
+        {
+            watcher = null; // polling only
+        }
+
+        loop = RunAsync();
+    }
+
+    public ConfigGeneration Current { get; private set; }
+
+    public string Directory => directory;
+
+    /// <summary>Raised after each load that changed something, with the new generation.</summary>
+    public event Action<ConfigGeneration>? Changed;
+
+    private IReadOnlyList<LoadedResource> lastGood = [];
+
+    private ConfigGeneration Load()
+    {
+        var result = ResourceValidation.LoadAndValidate([directory]);
+        var rejected = result.Diagnostics.Where(d => d.Severity == Severity.Error).ToList();
+        var filesWithErrors = rejected.Select(d => d.Location?.File).Where(f => f is not null).ToHashSet(StringComparer.Ordinal);
+        var valid = result.Valid.ToList();
+        var present = valid.Select(r => r.Ref).ToHashSet();
+        foreach (var old in lastGood)
+        {
+            if (!present.Contains(old.Ref) && filesWithErrors.Contains(old.File))
+            {
+                valid.Add(old); // its new version was rejected: the last valid one stays in force
+                present.Add(old.Ref);
+            }
+        }
+
+        lastGood = valid;
+        return new ConfigGeneration(Interlocked.Increment(ref number), new MeshState(valid, settings: settings), rejected, DateTimeOffset.UtcNow);
+    }
+
+    private async Task RunAsync()
+    {
+        var fingerprint = Fingerprint();
+        while (!stop.IsCancellationRequested)
+        {
+            try
+            {
+                await signal.WaitAsync(TimeSpan.FromSeconds(1), stop.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+
+            var now = Fingerprint();
+            if (now == fingerprint)
+            {
+                continue;
+            }
+
+            // Debounce: wait for a quiet period, but no longer than the maximum delay in total.
+            var first = DateTimeOffset.UtcNow;
+            while (DateTimeOffset.UtcNow - first < maxDelay)
+            {
+                try
+                {
+                    await Task.Delay(quiet, stop.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+
+                var later = Fingerprint();
+                if (later == now)
+                {
+                    break;
+                }
+
+                now = later;
+            }
+
+            fingerprint = now;
+            try
+            {
+                Current = Load();
+                Changed?.Invoke(Current);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                // The directory is mid-change or unreadable: keep the current generation, try at the next change.
+                fingerprint = "";
+            }
+        }
+    }
+
+    private string Fingerprint()
+    {
+        try
+        {
+            return string.Join("|", ConfigLoader.EnumerateConfigFiles(directory).Select(f =>
+            {
+                var info = new FileInfo(f);
+                return $"{f}:{info.Length}:{info.LastWriteTimeUtc.Ticks}";
+            }));
+        }
+        catch (IOException)
+        {
+            return "";
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await stop.CancelAsync().ConfigureAwait(false);
+        try
+        {
+            await loop.ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+
+        watcher?.Dispose();
+        stop.Dispose();
+        signal.Dispose();
+    }
+}

@@ -1,0 +1,229 @@
+using System.Collections.Concurrent;
+using System.Net;
+using Causeway.ControlPlane.Config;
+using Causeway.Protocol.Grpc;
+using Causeway.Protocol.V1;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Causeway.ControlPlane.Push;
+
+/// <summary>
+/// The push server (Pilot's xDS server role): each proxy holds one gRPC stream (HTTP/2, cleartext) on which it says
+/// who it is and ACKs or NACKs what it gets. On every config generation each connected proxy gets what changed for
+/// it: nothing when its snapshot is the same, only endpoints when nothing else changed, else the whole snapshot.
+/// </summary>
+public sealed class PushServer : IAsyncDisposable
+{
+    private readonly WebApplication app;
+    private readonly ConcurrentDictionary<ProxyStream, byte> streams = new();
+    private readonly SnapshotCache cache = new();
+    private readonly Func<ConfigGeneration> config;
+
+    private PushServer(WebApplication app, Func<ConfigGeneration> config)
+    {
+        this.app = app;
+        this.config = config;
+    }
+
+    public int Port { get; private set; }
+
+    public IReadOnlyCollection<ProxyStream> Proxies => streams.Keys.ToList();
+
+    /// <summary>Status lines (connections, NACKs) as they happen.</summary>
+    public event Action<string>? Status;
+
+    public static async Task<PushServer> StartAsync(IPEndPoint bind, Func<ConfigGeneration> config)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.ConfigureKestrel(o =>
+        {
+            o.AddServerHeader = false;
+            o.Listen(bind, l => l.Protocols = HttpProtocols.Http2); // gRPC: HTTP/2 by prior knowledge
+        });
+        var app = builder.Build();
+        var server = new PushServer(app, config);
+        app.Run(server.HandleAsync);
+        await app.StartAsync().ConfigureAwait(false);
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault();
+        server.Port = address is null ? bind.Port : new Uri(address).Port;
+        return server;
+    }
+
+    /// <summary>Sends every connected proxy what the new generation changes for it.</summary>
+    public void Push(ConfigGeneration generation)
+    {
+        foreach (var stream in streams.Keys)
+        {
+            PushTo(stream, generation, forceFull: false);
+        }
+    }
+
+    private void PushTo(ProxyStream stream, ConfigGeneration generation, bool forceFull)
+    {
+        var entry = cache.Get(generation, stream.Hello);
+        if (entry is null)
+        {
+            var error = $"no WorkloadEntry {stream.Hello.Name} in namespace {stream.Hello.Namespace}: nothing to serve this sidecar yet";
+            if (stream.Error != error)
+            {
+                stream.Error = error;
+                stream.Send(new ControlMessage { Error = error }, stream.SentVersion, stream.SentStructure);
+            }
+
+            return;
+        }
+
+        stream.Error = "";
+        var snapshot = entry.Snapshot;
+        if (!forceFull && snapshot.Version == stream.SentVersion)
+        {
+            return; // nothing changed for this proxy
+        }
+
+        if (!forceFull && stream.SentVersion.Length > 0 && entry.Structure == stream.SentStructure)
+        {
+            var update = new EndpointsUpdate { Version = snapshot.Version, BaseVersion = stream.SentVersion };
+            update.Endpoints.Add(snapshot.Endpoints);
+            stream.Send(new ControlMessage { Endpoints = update }, snapshot.Version, entry.Structure);
+            return;
+        }
+
+        stream.Send(new ControlMessage { Snapshot = snapshot }, snapshot.Version, entry.Structure);
+    }
+
+    private async Task HandleAsync(HttpContext ctx)
+    {
+        if (ctx.Request.Path != GrpcProtocol.StreamPath || ctx.Request.Method != "POST" ||
+            ctx.Request.ContentType?.StartsWith(GrpcProtocol.ContentType, StringComparison.Ordinal) != true)
+        {
+            ctx.Response.StatusCode = 404;
+            return;
+        }
+
+        ctx.Response.ContentType = GrpcProtocol.ContentType;
+        var cancel = ctx.RequestAborted;
+        ProxyStream? stream = null;
+        var status = GrpcProtocol.StatusOk;
+        var message = "";
+        try
+        {
+            await ctx.Response.StartAsync(cancel).ConfigureAwait(false);
+            var first = await GrpcFraming.ReadAsync(ctx.Request.Body, ProxyMessage.Parser, cancel).ConfigureAwait(false);
+            if (first?.KindCase != ProxyMessage.KindOneofCase.Hello)
+            {
+                status = GrpcProtocol.StatusInternal;
+                message = "the first message must be a Hello";
+                return;
+            }
+
+            stream = new ProxyStream(first.Hello, ctx.Connection.RemoteIpAddress + ":" + ctx.Connection.RemotePort) { Abort = ctx.Abort };
+            streams[stream] = 0;
+            Status?.Invoke($"connected: {stream.Id} from {stream.Peer} (running {(first.Hello.AppliedVersion.Length > 0 ? first.Hello.AppliedVersion : "nothing")})");
+            if (first.Hello.AppliedVersion.Length > 0)
+            {
+                // A reconnect: what it runs is what we would have sent, so it is not resent if unchanged.
+                var entry = cache.Get(config(), stream.Hello);
+                if (entry?.Snapshot.Version == first.Hello.AppliedVersion)
+                {
+                    stream.MarkSent(entry.Snapshot.Version, entry.Structure);
+                    stream.AckedVersion = entry.Snapshot.Version;
+                }
+            }
+
+            if (stream.SentVersion.Length == 0)
+            {
+                PushTo(stream, config(), forceFull: true);
+            }
+
+            var writer = WriteAsync(ctx, stream, cancel);
+            await ReadAsync(ctx, stream, cancel).ConfigureAwait(false);
+            stream.Complete();
+            await writer.ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is IOException or OperationCanceledException or InvalidDataException or Google.Protobuf.InvalidProtocolBufferException)
+        {
+            status = GrpcProtocol.StatusUnavailable;
+            message = ex.Message;
+        }
+        finally
+        {
+            if (stream is not null)
+            {
+                streams.TryRemove(stream, out _);
+                stream.Complete();
+                Status?.Invoke($"disconnected: {stream.Id}");
+            }
+
+            if (!ctx.RequestAborted.IsCancellationRequested)
+            {
+                ctx.Response.AppendTrailer("grpc-status", status.ToString(System.Globalization.CultureInfo.InvariantCulture));
+                if (message.Length > 0)
+                {
+                    ctx.Response.AppendTrailer("grpc-message", Uri.EscapeDataString(message));
+                }
+            }
+        }
+    }
+
+    private async Task ReadAsync(HttpContext ctx, ProxyStream stream, CancellationToken cancel)
+    {
+        while (await GrpcFraming.ReadAsync(ctx.Request.Body, ProxyMessage.Parser, cancel).ConfigureAwait(false) is { } message)
+        {
+            switch (message.KindCase)
+            {
+                case ProxyMessage.KindOneofCase.Ack:
+                    stream.AckedVersion = message.Ack.Version;
+                    stream.AckedAt = DateTimeOffset.UtcNow;
+                    stream.LastNack = "";
+                    break;
+                case ProxyMessage.KindOneofCase.Nack:
+                    stream.LastNack = $"{message.Nack.Version}: {message.Nack.Reason}";
+                    Status?.Invoke($"NACK from {stream.Id}: {stream.LastNack}");
+                    if (message.Nack.Reason.StartsWith(EndpointsBaseMismatch, StringComparison.Ordinal))
+                    {
+                        PushTo(stream, config(), forceFull: true); // it missed the snapshot the update builds on
+                    }
+
+                    break;
+            }
+        }
+    }
+
+    /// <summary>How a proxy NACKs an endpoints update it cannot place; the server answers with a whole snapshot.</summary>
+    public const string EndpointsBaseMismatch = "endpoints update for base version";
+
+    private static async Task WriteAsync(HttpContext ctx, ProxyStream stream, CancellationToken cancel)
+    {
+        try
+        {
+            await foreach (var message in stream.Outgoing.ReadAllAsync(cancel).ConfigureAwait(false))
+            {
+                await GrpcFraming.WriteAsync(ctx.Response.Body, message, cancel).ConfigureAwait(false);
+            }
+        }
+        catch (Exception ex) when (ex is IOException or OperationCanceledException or InvalidOperationException)
+        {
+            // The proxy went away; the reader sees it too.
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var stream in streams.Keys)
+        {
+            stream.Complete();
+            stream.Abort(); // streams never end on their own: without this, stopping waits for Kestrel's shutdown timeout
+        }
+
+        await app.StopAsync().ConfigureAwait(false);
+        await app.DisposeAsync().ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,52 @@
+using System.Collections.Concurrent;
+using Causeway.ControlPlane.Config;
+using Causeway.ControlPlane.Translation;
+using Causeway.Protocol.V1;
+
+namespace Causeway.ControlPlane.Push;
+
+/// <summary>
+/// Snapshots per config generation and proxy identity: proxies that introduce themselves the same way (two replicas
+/// of a gateway, a sidecar that reconnects) share one translation. A new generation starts an empty cache.
+/// </summary>
+public sealed class SnapshotCache
+{
+    private readonly Lock gate = new();
+    private long generation = -1;
+    private ConcurrentDictionary<string, Lazy<Entry?>> entries = new(StringComparer.Ordinal);
+
+    /// <summary>The snapshot for this proxy in this generation, or null when the mesh does not know the proxy.</summary>
+    public Entry? Get(ConfigGeneration config, Hello hello)
+    {
+        ConcurrentDictionary<string, Lazy<Entry?>> map;
+        lock (gate)
+        {
+            if (config.Number != generation)
+            {
+                generation = config.Number;
+                entries = new ConcurrentDictionary<string, Lazy<Entry?>>(StringComparer.Ordinal);
+            }
+
+            map = entries;
+        }
+
+        return map.GetOrAdd(KeyOf(hello), _ => new Lazy<Entry?>(() => Build(config, hello))).Value;
+    }
+
+    private static Entry? Build(ConfigGeneration config, Hello hello)
+    {
+        var request = ProxyRequest.Resolve(config.Mesh, hello.Role, hello.Name, hello.Namespace, hello.Labels);
+        if (request is null)
+        {
+            return null;
+        }
+
+        var snapshot = ProxySnapshotBuilder.Build(config.Mesh, request);
+        return new Entry(snapshot, SnapshotVersion.OfStructure(snapshot));
+    }
+
+    private static string KeyOf(Hello hello) =>
+        $"{hello.Role}|{hello.Name}|{hello.Namespace}|{string.Join(",", hello.Labels.OrderBy(l => l.Key, StringComparer.Ordinal).Select(l => l.Key + "=" + l.Value))}";
+
+    public sealed record Entry(ProxySnapshot Snapshot, string Structure);
+}

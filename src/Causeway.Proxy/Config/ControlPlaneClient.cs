@@ -1,0 +1,220 @@
+using System.Net;
+using System.Threading.Channels;
+using Causeway.ControlPlane.Push;
+using Causeway.Protocol.Grpc;
+using Causeway.Protocol.V1;
+
+namespace Causeway.Proxy.Config;
+
+/// <summary>
+/// The proxy's side of the push protocol: one gRPC stream to the control plane; each snapshot (or endpoints update)
+/// is applied atomically and ACKed, or NACKed with the reason while the last good one keeps serving. When the
+/// control plane is away the proxy keeps serving what it has and reconnects with jittered backoff (0.25 s doubling
+/// to 10 s), saying which version it runs so nothing is resent needlessly.
+/// </summary>
+public sealed class ControlPlaneClient : IAsyncDisposable
+{
+    private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(10);
+    private readonly Uri address;
+    private readonly WorkloadIdentity identity;
+    private readonly ProxyHost host;
+    private readonly Action<string> report;
+    private readonly HttpMessageInvoker invoker;
+    private readonly CancellationTokenSource stop = new();
+    private readonly Task loop;
+
+    public ControlPlaneClient(Uri address, WorkloadIdentity identity, ProxyHost host, Action<string> report)
+    {
+        this.address = address;
+        this.identity = identity;
+        this.host = host;
+        this.report = report;
+        invoker = new HttpMessageInvoker(new SocketsHttpHandler
+        {
+            UseProxy = false,
+            ConnectTimeout = TimeSpan.FromSeconds(5),
+            KeepAlivePingDelay = TimeSpan.FromSeconds(20),
+            KeepAlivePingTimeout = TimeSpan.FromSeconds(10),
+            KeepAlivePingPolicy = HttpKeepAlivePingPolicy.Always,
+        });
+        loop = RunAsync();
+    }
+
+    /// <summary>Snapshots and endpoints-only updates received so far.</summary>
+    public int SnapshotsReceived { get; private set; }
+
+    public int EndpointUpdatesReceived { get; private set; }
+
+    /// <summary>Whether a stream to the control plane is open now.</summary>
+    public bool Connected { get; private set; }
+
+    private async Task RunAsync()
+    {
+        var backoff = TimeSpan.FromMilliseconds(250);
+        while (!stop.IsCancellationRequested)
+        {
+            var receivedAny = false;
+            try
+            {
+                receivedAny = await StreamOnceAsync(stop.Token).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is HttpRequestException or IOException or InvalidDataException or Google.Protobuf.InvalidProtocolBufferException or OperationCanceledException)
+            {
+                if (stop.IsCancellationRequested)
+                {
+                    return;
+                }
+
+                report($"control plane {address} unavailable ({ex.Message}); serving {(host.State.Current?.Version is { } v ? "snapshot " + v : "nothing yet")}, retrying in {backoff.TotalSeconds:0.##}s");
+            }
+            finally
+            {
+                Connected = false;
+            }
+
+            backoff = receivedAny ? TimeSpan.FromMilliseconds(250) : TimeSpan.FromTicks(Math.Min(MaxBackoff.Ticks, backoff.Ticks * 2));
+            try
+            {
+                await Task.Delay(backoff * (0.5 + (Random.Shared.NextDouble() / 2)), stop.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>One stream, until it ends; true when at least one message came (the backoff then starts over).</summary>
+    private async Task<bool> StreamOnceAsync(CancellationToken cancel)
+    {
+        var outgoing = Channel.CreateUnbounded<ProxyMessage>(new UnboundedChannelOptions { SingleReader = true });
+        var hello = new Hello { Role = identity.Role, Name = identity.Name, Namespace = identity.Namespace, AppliedVersion = host.State.Current?.Version ?? "" };
+        foreach (var (k, v) in identity.Labels)
+        {
+            hello.Labels[k] = v;
+        }
+
+        outgoing.Writer.TryWrite(new ProxyMessage { Hello = hello });
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(address, GrpcProtocol.StreamPath))
+        {
+            Version = HttpVersion.Version20,
+            VersionPolicy = HttpVersionPolicy.RequestVersionExact,
+            Content = new MessageStreamContent(outgoing.Reader),
+        };
+        request.Headers.TryAddWithoutValidation("te", "trailers");
+        using var response = await invoker.SendAsync(request, cancel).ConfigureAwait(false);
+        if (response.StatusCode != HttpStatusCode.OK)
+        {
+            throw new HttpRequestException($"the control plane answered {(int)response.StatusCode}");
+        }
+
+        Connected = true;
+        report($"connected to the control plane {address}");
+        var received = false;
+        try
+        {
+            await using var body = await response.Content.ReadAsStreamAsync(cancel).ConfigureAwait(false);
+            while (await GrpcFraming.ReadAsync(body, ControlMessage.Parser, cancel).ConfigureAwait(false) is { } message)
+            {
+                received = true;
+                var answer = await HandleAsync(message).ConfigureAwait(false);
+                if (answer is not null)
+                {
+                    outgoing.Writer.TryWrite(answer);
+                }
+            }
+
+            report("the control plane closed the stream");
+        }
+        finally
+        {
+            outgoing.Writer.TryComplete();
+        }
+
+        return received;
+    }
+
+    private async Task<ProxyMessage?> HandleAsync(ControlMessage message)
+    {
+        switch (message.KindCase)
+        {
+            case ControlMessage.KindOneofCase.Snapshot:
+                SnapshotsReceived++;
+                return Answer(message.Snapshot.Version, await host.ApplyAsync(message.Snapshot).ConfigureAwait(false));
+            case ControlMessage.KindOneofCase.Endpoints:
+                EndpointUpdatesReceived++;
+                var update = message.Endpoints;
+                var current = host.State.Current?.Source;
+                if (current is null || current.Version != update.BaseVersion)
+                {
+                    return Answer(update.Version, $"{PushServer.EndpointsBaseMismatch} {update.BaseVersion}, but running {current?.Version ?? "nothing"}");
+                }
+
+                var next = current.Clone();
+                next.Endpoints.Clear();
+                next.Endpoints.Add(update.Endpoints);
+                next.Version = update.Version;
+                return Answer(update.Version, await host.ApplyAsync(next).ConfigureAwait(false));
+            case ControlMessage.KindOneofCase.Error:
+                report("control plane: " + message.Error);
+                return null;
+            default:
+                return null;
+        }
+    }
+
+    private static ProxyMessage Answer(string version, string? error) =>
+        error is null
+            ? new ProxyMessage { Ack = new Ack { Version = version } }
+            : new ProxyMessage { Nack = new Nack { Version = version, Reason = error } };
+
+    public async ValueTask DisposeAsync()
+    {
+        await stop.CancelAsync().ConfigureAwait(false);
+        try
+        {
+            await loop.ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+
+        invoker.Dispose();
+        stop.Dispose();
+    }
+
+    /// <summary>The request side of the stream: messages written as they are queued, for as long as the stream lives.</summary>
+    private sealed class MessageStreamContent : HttpContent
+    {
+        private readonly ChannelReader<ProxyMessage> messages;
+
+        public MessageStreamContent(ChannelReader<ProxyMessage> messages)
+        {
+            this.messages = messages;
+            Headers.TryAddWithoutValidation("Content-Type", GrpcProtocol.ContentType);
+        }
+
+        protected override async Task SerializeToStreamAsync(Stream stream, TransportContext? context, CancellationToken cancellationToken)
+        {
+            try
+            {
+                await foreach (var message in messages.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    await GrpcFraming.WriteAsync(stream, message, cancellationToken).ConfigureAwait(false);
+                }
+            }
+            catch (OperationCanceledException)
+            {
+                // the stream is over
+            }
+        }
+
+        protected override Task SerializeToStreamAsync(Stream stream, TransportContext? context) => SerializeToStreamAsync(stream, context, CancellationToken.None);
+
+        protected override bool TryComputeLength(out long length)
+        {
+            length = -1;
+            return false;
+        }
+    }
+}
