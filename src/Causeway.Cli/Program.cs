@@ -3,7 +3,7 @@ using Causeway.Cli.Commands;
 
 namespace Causeway.Cli;
 
-/// <summary>The <c>causeway</c> command: one program for every role (validation today; proxy and control plane next).</summary>
+/// <summary>The <c>causeway</c> command: one program for every role (validation, proxy, control plane, status).</summary>
 internal static class Program
 {
     public static int Main(string[] args)
@@ -13,6 +13,8 @@ internal static class Program
             CheckCommands.Validate(),
             CheckCommands.Analyze(),
             ProxyCommand.Create(),
+            ControlPlaneCommands.ControlPlane(),
+            ControlPlaneCommands.Status(),
         };
         return root.Parse(args).Invoke();
     }

@@ -13,10 +13,13 @@ internal static class ProxyCommand
 {
     public static Command Create()
     {
-        var config = new Option<string>("--config")
+        var config = new Option<string?>("--config")
         {
-            Description = "Directory of Istio YAML to run from (static mode, no control plane): compiled by the proxy itself and reloaded when files change; a change with errors is rejected and the last good configuration keeps serving.",
-            Required = true,
+            Description = "Directory of Istio YAML to run from (static mode, no control plane): compiled by the proxy itself and reloaded when files change; a change with errors is rejected and the last good configuration keeps serving. Give this or --control-plane.",
+        };
+        var controlPlane = new Option<string?>("--control-plane")
+        {
+            Description = "Control plane push address, e.g. http://127.0.0.1:15010: the proxy gets its snapshots from there, ACKs or NACKs each, keeps serving its last good one while the control plane is away, and reconnects with backoff.",
         };
         var role = new Option<string>("--role")
         {
@@ -63,10 +66,22 @@ internal static class ProxyCommand
         };
         var command = new Command("proxy", "Run the Causeway proxy (sidecar or gateway) from a directory of Istio YAML.")
         {
-            config, role, workload, gatewayLabels, gatewayNamespace, meshConfig, adminPort, outboundAddress, gatewayAddress, portMap,
+            config, controlPlane, role, workload, gatewayLabels, gatewayNamespace, meshConfig, adminPort, outboundAddress, gatewayAddress, portMap,
         };
         command.SetAction(async (parse, cancel) =>
         {
+            if ((parse.GetValue(config) is null) == (parse.GetValue(controlPlane) is null))
+            {
+                await Console.Error.WriteLineAsync("give exactly one of --config DIR (static mode) or --control-plane URL").ConfigureAwait(false);
+                return 2;
+            }
+
+            if (parse.GetValue(controlPlane) is { } cpUrl && !Uri.TryCreate(cpUrl, UriKind.Absolute, out _))
+            {
+                await Console.Error.WriteLineAsync($"--control-plane {cpUrl}: not an absolute URL (for example http://127.0.0.1:15010)").ConfigureAwait(false);
+                return 2;
+            }
+
             WorkloadIdentity identity;
             if (parse.GetValue(role) == "gateway")
             {
@@ -115,7 +130,10 @@ internal static class ProxyCommand
                 }
             }
 
-            await using var source = new StaticConfigSource(parse.GetValue(config)!, identity, host.ApplyAsync, message => Console.WriteLine($"[{DateTime.UtcNow:HH:mm:ss}] {message}"), settings: settings);
+            void Print(string message) => Console.WriteLine($"[{DateTime.UtcNow:HH:mm:ss}] {message}");
+            await using IAsyncDisposable source = parse.GetValue(controlPlane) is { } url
+                ? new ControlPlaneClient(new Uri(url), identity, host, Print)
+                : new StaticConfigSource(parse.GetValue(config)!, identity, host.ApplyAsync, Print, settings: settings);
             try
             {
                 await Task.Delay(Timeout.Infinite, cancel).ConfigureAwait(false);

@@ -1,0 +1,139 @@
+using System.CommandLine;
+using System.Net;
+using System.Text.Json;
+using Causeway.Api.Analysis;
+using Causeway.Api.Model.Common;
+using Causeway.ControlPlane;
+using Causeway.ControlPlane.Mesh;
+
+namespace Causeway.Cli.Commands;
+
+/// <summary><c>causeway control-plane</c> (istiod's role) and <c>causeway status</c> (what it knows about its proxies).</summary>
+internal static class ControlPlaneCommands
+{
+    public static Command ControlPlane()
+    {
+        var config = new Option<string>("--config") { Description = "Directory of Istio YAML, watched for changes.", Required = true };
+        var push = new Option<string>("--push-address") { Description = "Where proxies connect (gRPC over cleartext HTTP/2), as IP:PORT.", DefaultValueFactory = _ => "127.0.0.1:15010" };
+        var status = new Option<string>("--status-address") { Description = "The status endpoint (/status as JSON, /ready), as IP:PORT.", DefaultValueFactory = _ => "127.0.0.1:15014" };
+        var quiet = new Option<string>("--debounce") { Description = "Push a change once the config has been quiet this long (Go duration).", DefaultValueFactory = _ => "100ms" };
+        var max = new Option<string>("--debounce-max") { Description = "Push at the latest this long after the first change while changes keep coming.", DefaultValueFactory = _ => "1s" };
+        var meshConfig = new Option<string?>("--mesh-config") { Description = "Istio mesh config file; defaultHttpRetryPolicy is read from it." };
+        var command = new Command("control-plane", "Run the control plane: watch a directory of Istio YAML and push each proxy its configuration.")
+        {
+            config, push, status, quiet, max, meshConfig,
+        };
+        command.SetAction(async (parse, cancel) =>
+        {
+            if (!IPEndPoint.TryParse(parse.GetValue(push)!, out var pushAddress) || !IPEndPoint.TryParse(parse.GetValue(status)!, out var statusAddress))
+            {
+                await Console.Error.WriteLineAsync("--push-address and --status-address are IP:PORT, for example 127.0.0.1:15010").ConfigureAwait(false);
+                return 2;
+            }
+
+            if (!ProtoDuration.TryParse(parse.GetValue(quiet)!, out var quietPeriod, out var error) || !ProtoDuration.TryParse(parse.GetValue(max)!, out var maxDelay, out error))
+            {
+                await Console.Error.WriteLineAsync($"--debounce/--debounce-max: {error}").ConfigureAwait(false);
+                return 2;
+            }
+
+            var directory = parse.GetValue(config)!;
+            if (!Directory.Exists(directory))
+            {
+                await Console.Error.WriteLineAsync($"--config {directory}: no such directory").ConfigureAwait(false);
+                return 2;
+            }
+
+            MeshSettings? settings = null;
+            if (parse.GetValue(meshConfig) is { } meshFile)
+            {
+                settings = new MeshSettings(MeshConfigFile.DefaultHttpRetryPolicy(await File.ReadAllTextAsync(meshFile, cancel).ConfigureAwait(false)));
+            }
+
+            await using var host = await ControlPlaneHost.StartAsync(new ControlPlaneOptions
+            {
+                ConfigDirectory = directory,
+                PushAddress = pushAddress,
+                StatusAddress = statusAddress,
+                DebounceQuiet = quietPeriod.Value,
+                DebounceMax = maxDelay.Value,
+                Settings = settings,
+            }).ConfigureAwait(false);
+            host.Status += message => Console.WriteLine($"[{DateTime.UtcNow:HH:mm:ss}] {message}");
+            Console.WriteLine($"causeway control-plane: {host.Config.Mesh.Resources.Count} resources from {directory} ({host.Config.Rejected.Count} rejected); " +
+                              $"proxies connect to http://{pushAddress.Address}:{host.PushPort}, status at http://{statusAddress.Address}:{host.StatusPort}/status");
+            try
+            {
+                await Task.Delay(Timeout.Infinite, cancel).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                Console.WriteLine("stopping");
+            }
+
+            return 0;
+        });
+        return command;
+    }
+
+    public static Command Status()
+    {
+        var address = new Option<string>("--control-plane") { Description = "The control plane's status address.", DefaultValueFactory = _ => "http://127.0.0.1:15014" };
+        var output = new Option<string>("-o", "--output") { Description = "table or json.", DefaultValueFactory = _ => "table" };
+        var command = new Command("status", "Show which proxies are connected, which config version each runs, and which resources were rejected.")
+        {
+            address, output,
+        };
+        command.SetAction(async (parse, cancel) =>
+        {
+            string json;
+            try
+            {
+                using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+                json = await http.GetStringAsync(new Uri(new Uri(parse.GetValue(address)!), "/status"), cancel).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or UriFormatException)
+            {
+                await Console.Error.WriteLineAsync($"cannot reach the control plane at {parse.GetValue(address)}: {ex.Message}").ConfigureAwait(false);
+                return 1;
+            }
+
+            if (parse.GetValue(output) == "json")
+            {
+                Console.Write(json);
+                return 0;
+            }
+
+            var root = JsonDocument.Parse(json).RootElement;
+            Console.WriteLine($"config generation {root.GetProperty("generation").GetInt64()}: {root.GetProperty("resources").GetInt32()} resources from {root.GetProperty("configDirectory").GetString()}");
+            var proxies = root.GetProperty("proxies").EnumerateArray().ToList();
+            Console.WriteLine();
+            Console.WriteLine($"{"PROXY",-40} {"SENT",-18} {"ACKED",-18} {"STATE",-8} DETAIL");
+            foreach (var p in proxies)
+            {
+                var state = p.GetProperty("synced").GetBoolean() ? "SYNCED" : p.GetProperty("nack").GetString()!.Length > 0 ? "NACKED" : "STALE";
+                var detail = p.GetProperty("nack").GetString() is { Length: > 0 } nack ? nack : p.GetProperty("error").GetString();
+                Console.WriteLine($"{p.GetProperty("proxy").GetString(),-40} {p.GetProperty("sentVersion").GetString(),-18} {p.GetProperty("ackedVersion").GetString(),-18} {state,-8} {detail}");
+            }
+
+            if (proxies.Count == 0)
+            {
+                Console.WriteLine("(no proxy connected)");
+            }
+
+            var rejected = root.GetProperty("rejected").EnumerateArray().ToList();
+            if (rejected.Count > 0)
+            {
+                Console.WriteLine();
+                Console.WriteLine($"{rejected.Count} rejected (the last valid version of each stays in force):");
+                foreach (var r in rejected)
+                {
+                    Console.WriteLine($"  {r.GetProperty("file").GetString()}  {r.GetProperty("resource").GetString()}  {r.GetProperty("field").GetString()}: {r.GetProperty("message").GetString()}");
+                }
+            }
+
+            return 0;
+        });
+        return command;
+    }
+}
