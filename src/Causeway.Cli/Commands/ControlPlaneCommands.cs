@@ -50,15 +50,26 @@ internal static class ControlPlaneCommands
                 settings = new MeshSettings(MeshConfigFile.DefaultHttpRetryPolicy(await File.ReadAllTextAsync(meshFile, cancel).ConfigureAwait(false)));
             }
 
-            await using var host = await ControlPlaneHost.StartAsync(new ControlPlaneOptions
+            ControlPlaneHost host;
+            try
             {
-                ConfigDirectory = directory,
-                PushAddress = pushAddress,
-                StatusAddress = statusAddress,
-                DebounceQuiet = quietPeriod.Value,
-                DebounceMax = maxDelay.Value,
-                Settings = settings,
-            }).ConfigureAwait(false);
+                host = await ControlPlaneHost.StartAsync(new ControlPlaneOptions
+                {
+                    ConfigDirectory = directory,
+                    PushAddress = pushAddress,
+                    StatusAddress = statusAddress,
+                    DebounceQuiet = quietPeriod.Value,
+                    DebounceMax = maxDelay.Value,
+                    Settings = settings,
+                }).ConfigureAwait(false);
+            }
+            catch (IOException ex)
+            {
+                await Console.Error.WriteLineAsync($"cannot listen on {pushAddress} or {statusAddress}: {ex.Message} (is another control plane running? choose ports with --push-address and --status-address)").ConfigureAwait(false);
+                return 1;
+            }
+
+            await using var running = host;
             host.Status += message => Console.WriteLine($"[{DateTime.UtcNow:HH:mm:ss}] {message}");
             Console.WriteLine($"causeway control-plane: {host.Config.Mesh.Resources.Count} resources from {directory} ({host.Config.Rejected.Count} rejected); " +
                               $"proxies connect to http://{pushAddress.Address}:{host.PushPort}, status at http://{statusAddress.Address}:{host.StatusPort}/status");

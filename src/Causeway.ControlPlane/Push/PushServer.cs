@@ -46,6 +46,13 @@ public sealed class PushServer : IAsyncDisposable
         builder.WebHost.ConfigureKestrel(o =>
         {
             o.AddServerHeader = false;
+            // A push stream is long-lived and mostly idle in both directions: Kestrel's minimum data rates (meant to
+            // shed slow uploads) would cut it after 5 s of quiet.
+            o.Limits.MinRequestBodyDataRate = null;
+            o.Limits.MinResponseDataRate = null;
+            o.Limits.KeepAliveTimeout = TimeSpan.FromDays(1);
+            o.Limits.Http2.KeepAlivePingDelay = TimeSpan.FromSeconds(30);
+            o.Limits.Http2.KeepAlivePingTimeout = TimeSpan.FromSeconds(20);
             o.Listen(bind, l => l.Protocols = HttpProtocols.Http2); // gRPC: HTTP/2 by prior knowledge
         });
         var app = builder.Build();

@@ -87,6 +87,22 @@ public sealed class ControlPlaneTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_idle_stream_stays_open_past_kestrels_minimum_data_rate_grace()
+    {
+        // Found by the grpc-js interop test: Kestrel's MinRequestBodyDataRate cut quiet push streams after 5 s.
+        await using var cp = await StartControlPlane();
+        await using var mesh = await StartProxy(cp.PushPort);
+        await Until(async () => await BackendOf(mesh.Port) == "v1");
+        await Task.Delay(TimeSpan.FromSeconds(7));
+        await WriteRoute("v2");
+        await Until(async () => await BackendOf(mesh.Port) == "v2");
+        lock (log)
+        {
+            Assert.DoesNotContain(log, l => l.Contains("unavailable", StringComparison.Ordinal) || l.Contains("closed the stream", StringComparison.Ordinal));
+        }
+    }
+
+    [Fact]
     public async Task A_proxy_started_before_the_control_plane_waits_then_serves()
     {
         var port = FreePort.Next();
@@ -114,6 +130,23 @@ public sealed class ControlPlaneTests : IAsyncLifetime
         Assert.Equal((1, 1), (mesh.Client.SnapshotsReceived, mesh.Client.EndpointUpdatesReceived));
         Assert.Contains(log, l => l.Contains("applied", StringComparison.Ordinal));
         Assert.Equal(after.Version, cp.Proxies.Single().AckedVersion);
+    }
+
+    [Fact]
+    public async Task An_independent_grpc_js_client_opens_the_push_stream_decodes_a_snapshot_and_acks()
+    {
+        NodeInterop.AssertInstalled();
+        await using var cp = await StartControlPlane();
+        var output = await NodeInterop.RunAsync("push-client.js", $"127.0.0.1:{cp.PushPort}", "client", "default");
+        var result = JsonDocument.Parse(output).RootElement;
+        Assert.True(result.TryGetProperty("version", out var version), output);
+        Assert.Equal("SIDECAR", result.GetProperty("role").GetString());
+        Assert.Contains("outbound_9080:HTTP", result.GetProperty("listeners").EnumerateArray().Select(l => l.GetString()));
+        Assert.Contains("outbound|9080|v1|web.default.svc.cluster.local", result.GetProperty("clusters").EnumerateArray().Select(c => c.GetString()));
+        Assert.True(result.GetProperty("endpoints").GetInt32() > 0, output);
+        var expected = Causeway.ControlPlane.Translation.ProxySnapshotBuilder.Build(cp.Config.Mesh,
+            Causeway.ControlPlane.Translation.ProxyRequest.Resolve(cp.Config.Mesh, Protocol.V1.ProxyRole.Sidecar, "client", "default", new Dictionary<string, string>())!);
+        Assert.Equal(expected.Version, version.GetString());
     }
 
     private async Task WriteRoute(string subset, string extra = "")
