@@ -15,6 +15,7 @@ internal static class Program
             ProxyCommand.Create(),
             ControlPlaneCommands.ControlPlane(),
             ControlPlaneCommands.Status(),
+            ProxyConfigCommand.Create(),
         };
         return root.Parse(args).Invoke();
     }

@@ -142,6 +142,7 @@ public sealed class ControlPlaneHost : IAsyncDisposable
                 json.WriteStartObject();
                 json.WriteString("proxy", p.Id);
                 json.WriteString("peer", p.Peer);
+                json.WriteString("admin", p.Hello.AdminAddress);
                 json.WriteString("connectedAt", p.ConnectedAt);
                 json.WriteString("sentVersion", expected);
                 json.WriteString("ackedVersion", p.AckedVersion);

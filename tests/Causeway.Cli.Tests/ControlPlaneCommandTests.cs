@@ -1,0 +1,89 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text.Json;
+
+namespace Causeway.Cli.Tests;
+
+/// <summary>
+/// The real binaries as a user runs them: `causeway control-plane`, a `causeway proxy --control-plane`, then
+/// `causeway status` and `causeway proxy-config` against them.
+/// </summary>
+public sealed class ControlPlaneCommandTests
+{
+    [Fact]
+    public async Task Status_and_proxy_config_show_a_connected_proxy_and_what_it_holds()
+    {
+        var push = FreePort();
+        var status = FreePort();
+        var dll = Path.Combine(AppContext.BaseDirectory, "causeway.dll");
+        using var cp = await StartAsync(dll, "connect to", "control-plane", "--config", "samples/bookinfo", "--push-address", $"127.0.0.1:{push}", "--status-address", $"127.0.0.1:{status}");
+        using var proxy = await StartAsync(dll, "applied snapshot", "proxy", "--control-plane", $"http://127.0.0.1:{push}", "--workload", "productpage-v1.bookinfo", "--admin-port", "0");
+        try
+        {
+            var (code, json, _) = CausewayProcess.Run($"status --control-plane http://127.0.0.1:{status} -o json");
+            Assert.Equal(0, code);
+            var proxies = JsonDocument.Parse(json).RootElement.GetProperty("proxies");
+            var entry = Assert.Single(proxies.EnumerateArray());
+            Assert.Equal("sidecar productpage-v1.bookinfo", entry.GetProperty("proxy").GetString());
+
+            (code, var table, _) = CausewayProcess.Run($"status --control-plane http://127.0.0.1:{status}");
+            Assert.Contains("sidecar productpage-v1.bookinfo", table, StringComparison.Ordinal);
+
+            (code, var routes, var err) = CausewayProcess.Run($"proxy-config routes productpage-v1.bookinfo --control-plane http://127.0.0.1:{status}");
+            Assert.True(code == 0, err);
+            Assert.Contains("header end-user", routes, StringComparison.Ordinal); // virtual-service-reviews-test-v2 in the sample
+            Assert.Contains("outbound|9080|v2|reviews.bookinfo.svc.cluster.local", routes, StringComparison.Ordinal);
+
+            (code, var endpoints, _) = CausewayProcess.Run($"proxy-config endpoints productpage-v1.bookinfo --control-plane http://127.0.0.1:{status}");
+            Assert.Contains("bookinfo/reviews-v2", endpoints, StringComparison.Ordinal);
+        }
+        finally
+        {
+            proxy.Kill(entireProcessTree: true);
+            cp.Kill(entireProcessTree: true);
+        }
+    }
+
+    [Fact]
+    public void Proxy_needs_exactly_one_config_source()
+    {
+        var (code, _, stderr) = CausewayProcess.Run("proxy --workload a.b");
+        Assert.Equal(2, code);
+        Assert.Contains("--config DIR", stderr, StringComparison.Ordinal);
+    }
+
+    private static async Task<Process> StartAsync(string dll, string ready, params string[] args)
+    {
+        var psi = new ProcessStartInfo("dotnet") { WorkingDirectory = CausewayProcess.RepoRoot, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        psi.ArgumentList.Add(dll);
+        foreach (var a in args)
+        {
+            psi.ArgumentList.Add(a);
+        }
+
+        var process = Process.Start(psi)!;
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        while (true)
+        {
+            var line = await process.StandardOutput.ReadLineAsync(timeout.Token);
+            if (line is null)
+            {
+                throw new InvalidOperationException($"causeway {string.Join(' ', args)} exited: {await process.StandardError.ReadToEndAsync()}");
+            }
+
+            if (line.Contains(ready, StringComparison.Ordinal))
+            {
+                _ = process.StandardOutput.ReadToEndAsync(); // keep draining
+                return process;
+            }
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        return ((IPEndPoint)socket.LocalEndPoint!).Port;
+    }
+}
