@@ -122,6 +122,13 @@ public sealed class ControlPlaneHost : IAsyncDisposable
             json.WriteString("loadedAt", config.LoadedAt);
             json.WriteString("configDirectory", source.Directory);
             json.WriteNumber("resources", config.Mesh.Resources.Count);
+            var gc = GC.GetGCMemoryInfo();
+            json.WriteStartObject("memory");
+            json.WriteNumber("workingSetBytes", Environment.WorkingSet);
+            json.WriteNumber("gcHeapBytes", gc.HeapSizeBytes);
+            json.WriteNumber("gcCommittedBytes", gc.TotalCommittedBytes);
+            json.WriteNumber("gcFragmentedBytes", gc.FragmentedBytes);
+            json.WriteEndObject();
             json.WriteStartArray("rejected");
             foreach (var d in config.Rejected)
             {

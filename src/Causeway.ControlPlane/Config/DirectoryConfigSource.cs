@@ -57,12 +57,34 @@ public sealed class DirectoryConfigSource : IAsyncDisposable
 
     private IReadOnlyList<LoadedResource> lastGood = [];
 
+    /// <summary>Each file's last load, reused while its size and write time stay the same: a change re-reads one file, not all.</summary>
+    private readonly Dictionary<string, (string Stamp, CheckResult Result)> files = new(StringComparer.Ordinal);
+
     private ConfigGeneration Load()
     {
-        var result = ResourceValidation.LoadAndValidate([directory]);
-        var rejected = result.Diagnostics.Where(d => d.Severity == Severity.Error).ToList();
+        var onDisk = ConfigLoader.EnumerateConfigFiles(directory).ToList();
+        foreach (var gone in files.Keys.Except(onDisk, StringComparer.Ordinal).ToList())
+        {
+            files.Remove(gone);
+        }
+
+        var valid = new List<LoadedResource>();
+        var rejected = new List<Diagnostic>();
+        foreach (var file in onDisk)
+        {
+            var info = new FileInfo(file);
+            var stamp = $"{info.Length}:{info.LastWriteTimeUtc.Ticks}";
+            if (!files.TryGetValue(file, out var cached) || cached.Stamp != stamp)
+            {
+                cached = (stamp, ResourceValidation.LoadAndValidate([file]));
+                files[file] = cached;
+            }
+
+            valid.AddRange(cached.Result.Valid);
+            rejected.AddRange(cached.Result.Diagnostics.Where(d => d.Severity == Severity.Error));
+        }
+
         var filesWithErrors = rejected.Select(d => d.Location?.File).Where(f => f is not null).ToHashSet(StringComparer.Ordinal);
-        var valid = result.Valid.ToList();
         var present = valid.Select(r => r.Ref).ToHashSet();
         foreach (var old in lastGood)
         {

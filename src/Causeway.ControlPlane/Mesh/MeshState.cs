@@ -50,6 +50,16 @@ public sealed class MeshState
     /// </summary>
     public ServiceModel? Service(string hostname) => servicesByHost.GetValueOrDefault(hostname);
 
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<Type, object> derived = new();
+
+    /// <summary>
+    /// An index derived from this state, built on first use and then shared: every proxy's translation of one config
+    /// generation uses the same indexes instead of building its own.
+    /// </summary>
+    internal T Cached<T>(Func<MeshState, T> build)
+        where T : class =>
+        (T)derived.GetOrAdd(typeof(T), static (_, arg) => arg.build(arg.state), (build, state: this));
+
     private List<(LoadedResource, T)> Of<T>()
         where T : class =>
         Resources.Where(r => r.Resource is T).Select(r => (r, (T)(object)r.Resource)).ToList();

@@ -207,13 +207,29 @@ public sealed class PushServer : IAsyncDisposable
     /// <summary>How a proxy NACKs an endpoints update it cannot place; the server answers with a whole snapshot.</summary>
     public const string EndpointsBaseMismatch = "endpoints update for base version";
 
-    private static async Task WriteAsync(HttpContext ctx, ProxyStream stream, CancellationToken cancel)
+    /// <summary>
+    /// At most this many messages are being written at once across all streams: a snapshot is buffered in its
+    /// stream's pipe until the proxy reads it, so thousands of proxies syncing at once would otherwise hold thousands
+    /// of snapshots in memory together.
+    /// </summary>
+    private readonly SemaphoreSlim sendGate = new(32);
+
+    private async Task WriteAsync(HttpContext ctx, ProxyStream stream, CancellationToken cancel)
     {
         try
         {
             await foreach (var message in stream.Outgoing.ReadAllAsync(cancel).ConfigureAwait(false))
             {
-                await GrpcFraming.WriteAsync(ctx.Response.Body, message, cancel).ConfigureAwait(false);
+                await sendGate.WaitAsync(cancel).ConfigureAwait(false);
+                try
+                {
+                    GrpcFraming.Write(ctx.Response.BodyWriter, message);
+                    await ctx.Response.BodyWriter.FlushAsync(cancel).ConfigureAwait(false);
+                }
+                finally
+                {
+                    sendGate.Release();
+                }
             }
         }
         catch (Exception ex) when (ex is IOException or OperationCanceledException or InvalidOperationException)

@@ -41,8 +41,8 @@ public sealed class SnapshotCache
             return null;
         }
 
-        var snapshot = ProxySnapshotBuilder.Build(config.Mesh, request);
-        return new Entry(snapshot, SnapshotVersion.OfStructure(snapshot));
+        var built = ProxySnapshotBuilder.BuildVersioned(config.Mesh, request);
+        return new Entry(built.Snapshot, built.Structure);
     }
 
     private static string KeyOf(Hello hello) =>

@@ -13,4 +13,7 @@ public interface IServiceRegistry
 
     /// <summary>All workloads, whether or not a service selects them (a proxy looks itself up here).</summary>
     IReadOnlyList<WorkloadInstance> Workloads { get; }
+
+    /// <summary>The services that select the workload with this namespace and name (a sidecar's inbound side).</summary>
+    IReadOnlyList<ServiceModel> ServicesOf(string ns, string name);
 }

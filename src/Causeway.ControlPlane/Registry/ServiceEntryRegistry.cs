@@ -26,6 +26,7 @@ public sealed class ServiceEntryRegistry : IServiceRegistry
         }
 
         Workloads = workloads;
+        var workloadsByNamespace = workloads.GroupBy(w => w.Namespace, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.ToList(), StringComparer.Ordinal);
         var services = new List<ServiceModel>();
         foreach (var r in list)
         {
@@ -46,7 +47,7 @@ public sealed class ServiceEntryRegistry : IServiceRegistry
                 _ => ServiceResolution.None,
             };
             IReadOnlyList<WorkloadInstance> endpoints = se.Spec.WorkloadSelector?.Labels is { Count: > 0 } selector
-                ? workloads.Where(w => w.Namespace == ns && Matches(selector, w.Labels)).ToList()
+                ? (workloadsByNamespace.GetValueOrDefault(ns) ?? []).Where(w => Matches(selector, w.Labels)).ToList()
                 : (se.Spec.Endpoints ?? []).Select((e, i) => ToInstance(e, $"{se.Name}-endpoint-{i}", ns)).ToList();
             if (resolution == ServiceResolution.None)
             {
@@ -63,7 +64,24 @@ public sealed class ServiceEntryRegistry : IServiceRegistry
         }
 
         Services = services;
+        foreach (var (selecting, members) in instances)
+        {
+            foreach (var w in members)
+            {
+                var key = (w.Namespace, w.Name);
+                if (!servicesByWorkload.TryGetValue(key, out var of))
+                {
+                    servicesByWorkload[key] = of = [];
+                }
+
+                of.Add(selecting);
+            }
+        }
     }
+
+    private readonly Dictionary<(string Ns, string Name), List<ServiceModel>> servicesByWorkload = [];
+
+    public IReadOnlyList<ServiceModel> ServicesOf(string ns, string name) => servicesByWorkload.GetValueOrDefault((ns, name)) ?? [];
 
     public IReadOnlyList<ServiceModel> Services { get; }
 

@@ -12,17 +12,27 @@ namespace Causeway.ControlPlane.Translation;
 /// </summary>
 internal sealed class DestinationRuleIndex(MeshState mesh)
 {
-    private readonly List<(string Ns, string Host, string Name, DestinationRule Rule)> rules = mesh.DestinationRules
-        .Select(d => (mesh.Names.NamespaceOf(d.Resource), mesh.Names.Fqdn(d.Resource.Spec.Host ?? "", mesh.Names.NamespaceOf(d.Resource)), d.Resource.Name, d.Resource))
-        .OrderBy(d => d.Resource.Metadata.CreationTimestamp ?? "", StringComparer.Ordinal)
-        .ThenBy(d => d.Item1, StringComparer.Ordinal).ThenBy(d => d.Name, StringComparer.Ordinal)
-        .ToList();
+    /// <summary>Rules by namespace, each list in creation order: a lookup scans three namespaces, not the whole mesh.</summary>
+    private readonly Dictionary<string, List<(string Ns, string Host, string Name, DestinationRule Rule)>> byNamespace = mesh.DestinationRules
+        .Select(d => (Ns: mesh.Names.NamespaceOf(d.Resource), Host: mesh.Names.Fqdn(d.Resource.Spec.Host ?? "", mesh.Names.NamespaceOf(d.Resource)), d.Resource.Name, Rule: d.Resource))
+        .OrderBy(d => d.Rule.Metadata.CreationTimestamp ?? "", StringComparer.Ordinal)
+        .ThenBy(d => d.Ns, StringComparer.Ordinal).ThenBy(d => d.Name, StringComparer.Ordinal)
+        .GroupBy(d => d.Ns, StringComparer.Ordinal)
+        .ToDictionary(g => g.Key, g => g.ToList(), StringComparer.Ordinal);
+
+    /// <summary>The index of a mesh state, built once per state and shared by every proxy's translation.</summary>
+    public static DestinationRuleIndex For(MeshState mesh) => mesh.Cached(static m => new DestinationRuleIndex(m));
 
     public EffectiveDestinationRule Lookup(ServiceModel service, string proxyNamespace, IReadOnlyDictionary<string, string> proxyLabels)
     {
         foreach (var ns in new[] { proxyNamespace, service.Namespace, mesh.Names.RootNamespace }.Distinct())
         {
-            var candidates = rules.Where(r => r.Ns == ns && Applies(r.Rule, r.Ns, proxyNamespace, proxyLabels) && HostMatches(service.Hostname, r.Host)).ToList();
+            if (!byNamespace.TryGetValue(ns, out var inNamespace))
+            {
+                continue;
+            }
+
+            var candidates = inNamespace.Where(r => Applies(r.Rule, r.Ns, proxyNamespace, proxyLabels) && HostMatches(service.Hostname, r.Host)).ToList();
             if (candidates.Count == 0)
             {
                 continue;

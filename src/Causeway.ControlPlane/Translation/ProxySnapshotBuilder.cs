@@ -11,7 +11,15 @@ namespace Causeway.ControlPlane.Translation;
 /// </summary>
 public static class ProxySnapshotBuilder
 {
-    public static ProxySnapshot Build(MeshState mesh, ProxyRequest proxy)
+    public static ProxySnapshot Build(MeshState mesh, ProxyRequest proxy) => BuildVersioned(mesh, proxy).Snapshot;
+
+    /// <summary>
+    /// The snapshot and the hash of everything in it but endpoints (the push server sends only endpoints when that is
+    /// unchanged). A sidecar's outbound half comes from <see cref="OutboundScopes"/>, shared with the sidecars of the
+    /// same scope; its version combines the shared half's hash with its own part's, so no proxy re-serialises the
+    /// shared half to version it.
+    /// </summary>
+    public static VersionedSnapshot BuildVersioned(MeshState mesh, ProxyRequest proxy)
     {
         var snapshot = new ProxySnapshot
         {
@@ -30,21 +38,34 @@ public static class ProxySnapshotBuilder
             snapshot.Proxy.Labels[k] = v;
         }
 
-        var index = new VirtualServiceIndex(mesh);
-        var clusters = new ClusterSet(mesh, new DestinationRuleIndex(mesh), proxy);
+        var clusters = new ClusterSet(mesh, DestinationRuleIndex.For(mesh), proxy);
         if (proxy.Role == ProxyRole.Gateway)
         {
-            GatewayListeners.Build(mesh, index, proxy, snapshot, clusters);
-        }
-        else
-        {
-            SidecarListeners.Build(mesh, index, proxy, snapshot, clusters);
+            GatewayListeners.Build(mesh, VirtualServiceIndex.For(mesh), proxy, snapshot, clusters);
+            clusters.WriteTo(snapshot);
+            snapshot.Version = SnapshotVersion.Of(snapshot);
+            return new VersionedSnapshot(snapshot, SnapshotVersion.OfStructure(snapshot));
         }
 
+        // The proxy's own part (identity and inbound side), hashed on its own, then the shared outbound half.
+        var shared = OutboundScopes.For(mesh).Get(proxy);
+        SidecarListeners.BuildInbound(mesh, proxy, snapshot, clusters);
         clusters.WriteTo(snapshot);
-        snapshot.Version = SnapshotVersion.Of(snapshot);
-        return snapshot;
+        var own = (SnapshotVersion.Of(snapshot), SnapshotVersion.OfStructure(snapshot));
+        var inboundListeners = snapshot.Listeners.ToList();
+        snapshot.Listeners.Clear();
+        snapshot.Listeners.Add(shared.Snapshot.Listeners); // outbound listeners first, as a single translation orders them
+        snapshot.Listeners.Add(inboundListeners);
+        snapshot.RouteTables.Add(shared.Snapshot.RouteTables);
+        snapshot.Clusters.Add(shared.Snapshot.Clusters);
+        snapshot.Endpoints.Add(shared.Snapshot.Endpoints);
+        snapshot.Notices.Add(shared.Snapshot.Notices);
+        snapshot.Version = SnapshotVersion.Combine(shared.Version, own.Item1);
+        return new VersionedSnapshot(snapshot, SnapshotVersion.Combine(shared.Structure, own.Item2));
     }
+
+    /// <summary>A snapshot with its structure hash (everything but endpoints).</summary>
+    public sealed record VersionedSnapshot(ProxySnapshot Snapshot, string Structure);
 
     internal static string Port(uint port) => port.ToString(CultureInfo.InvariantCulture);
 

@@ -13,7 +13,8 @@ namespace Causeway.ControlPlane.Translation;
 /// </summary>
 internal static class SidecarListeners
 {
-    public static void Build(MeshState mesh, VirtualServiceIndex index, ProxyRequest proxy, ProxySnapshot snapshot, ClusterSet clusters)
+    /// <summary>The outbound side: what the workload can reach. Shared by proxies with the same scope (see <see cref="OutboundScopes"/>).</summary>
+    public static void BuildOutbound(MeshState mesh, VirtualServiceIndex index, ProxyRequest proxy, ProxySnapshot snapshot, ClusterSet clusters)
     {
         var scope = new SidecarScope(mesh, proxy);
         var routes = new HttpRouteTranslator(index, clusters.IsConsistentHash);
@@ -85,13 +86,14 @@ internal static class SidecarListeners
             }
         }
 
-        AddInbound(mesh, proxy, scope, snapshot, clusters);
     }
 
-    private static void AddInbound(MeshState mesh, ProxyRequest proxy, SidecarScope scope, ProxySnapshot snapshot, ClusterSet clusters)
+    /// <summary>The inbound side: one listener per port of each service that selects this very workload.</summary>
+    public static void BuildInbound(MeshState mesh, ProxyRequest proxy, ProxySnapshot snapshot, ClusterSet clusters)
     {
+        var scope = new SidecarScope(mesh, proxy);
         var ingress = scope.Resource?.Spec.Ingress ?? [];
-        foreach (var service in mesh.Registry.Services.OrderBy(s => s.Hostname, StringComparer.Ordinal))
+        foreach (var service in mesh.Registry.ServicesOf(proxy.Namespace, proxy.Name).Distinct().OrderBy(s => s.Hostname, StringComparer.Ordinal))
         {
             var me = mesh.Registry.Instances(service).FirstOrDefault(w => w.Name == proxy.Name && w.Namespace == proxy.Namespace);
             if (me is null)

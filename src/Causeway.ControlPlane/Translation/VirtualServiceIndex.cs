@@ -18,6 +18,10 @@ internal sealed class VirtualServiceIndex
     private readonly MeshState mesh;
     private readonly List<BoundVirtualService> all;
 
+    /// <summary>Mesh-bound VirtualServices by exact host, in creation order; wildcard hosts are searched separately.</summary>
+    private readonly Dictionary<string, List<BoundVirtualService>> meshByHost = new(StringComparer.Ordinal);
+    private readonly List<BoundVirtualService> meshWildcards = [];
+
     public VirtualServiceIndex(MeshState mesh)
     {
         this.mesh = mesh;
@@ -27,23 +31,59 @@ internal sealed class VirtualServiceIndex
             .ThenBy(x => x.ns, StringComparer.Ordinal).ThenBy(x => x.v.Resource.Name, StringComparer.Ordinal)
             .Select(x => new BoundVirtualService(x.v.Source, x.v.Resource, x.ns, (x.v.Resource.Spec.Hosts ?? []).Select(h => mesh.Names.Fqdn(h, x.ns)).ToList()))
             .ToList();
+        foreach (var vs in all.Where(v => v.Hosts.Count > 0 && v.Resource.Spec.EffectiveGateways.Contains(IstioDefaults.MeshGateway)))
+        {
+            foreach (var h in vs.Hosts.Distinct(StringComparer.Ordinal))
+            {
+                if (h.StartsWith('*'))
+                {
+                    if (meshWildcards.LastOrDefault() != vs)
+                    {
+                        meshWildcards.Add(vs);
+                    }
+                }
+                else if (meshByHost.TryGetValue(h, out var list))
+                {
+                    list.Add(vs);
+                }
+                else
+                {
+                    meshByHost[h] = [vs];
+                }
+            }
+        }
     }
+
+    /// <summary>The index of a mesh state, built once per state and shared by every proxy's translation.</summary>
+    public static VirtualServiceIndex For(MeshState mesh) => mesh.Cached(static m => new VirtualServiceIndex(m));
 
     /// <summary>The VirtualService that routes <paramref name="host"/> for sidecars in <paramref name="proxyNamespace"/>, if any.</summary>
     public BoundVirtualService? ForMesh(string host, string proxyNamespace)
     {
+        // An exact host beats every wildcard; among equals the oldest wins (the lists are in creation order).
+        if (meshByHost.TryGetValue(host, out var exact))
+        {
+            foreach (var vs in exact)
+            {
+                if (Visible(vs, proxyNamespace))
+                {
+                    return vs;
+                }
+            }
+        }
+
         BoundVirtualService? best = null;
         var bestSpecificity = -1;
-        foreach (var vs in all)
+        foreach (var vs in meshWildcards)
         {
-            if (vs.Hosts.Count == 0 || !vs.Resource.Spec.EffectiveGateways.Contains(IstioDefaults.MeshGateway) || !Visible(vs, proxyNamespace))
+            if (!Visible(vs, proxyNamespace))
             {
                 continue;
             }
 
             foreach (var h in vs.Hosts)
             {
-                var specificity = h == host ? int.MaxValue : DestinationRuleIndex.HostMatches(host, h) ? h.Length : -1;
+                var specificity = DestinationRuleIndex.HostMatches(host, h) ? h.Length : -1;
                 if (specificity > bestSpecificity)
                 {
                     best = vs;

@@ -33,6 +33,17 @@ public static class GrpcFraming
         }
     }
 
+    /// <summary>Writes one framed message straight into a pipe (no intermediate copy of a large snapshot); the caller flushes.</summary>
+    public static void Write(IBufferWriter<byte> writer, IMessage message)
+    {
+        var size = message.CalculateSize();
+        var header = writer.GetSpan(5);
+        header[0] = 0;
+        BinaryPrimitives.WriteUInt32BigEndian(header.Slice(1, 4), (uint)size);
+        writer.Advance(5);
+        message.WriteTo(writer);
+    }
+
     /// <summary>The next message, or null when the stream ended cleanly between messages.</summary>
     public static async ValueTask<T?> ReadAsync<T>(Stream stream, MessageParser<T> parser, CancellationToken cancel)
         where T : class, IMessage<T>
