@@ -16,6 +16,8 @@ internal static class Program
             ControlPlaneCommands.ControlPlane(),
             ControlPlaneCommands.Status(),
             ProxyConfigCommand.Create(),
+            LocalCommands.Up(),
+            LocalCommands.Demo(),
         };
         return root.Parse(args).Invoke();
     }

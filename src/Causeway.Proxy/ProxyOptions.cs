@@ -5,7 +5,11 @@ namespace Causeway.Proxy;
 /// <summary>Where the proxy's listeners bind on this machine.</summary>
 public sealed class ProxyOptions
 {
-    /// <summary>Outbound (sidecar) listeners without an address bind here; 127.0.0.1 by default.</summary>
+    /// <summary>
+    /// Outbound (sidecar) listeners without an address bind here; 127.0.0.1 by default. <see cref="IPAddress.None"/>
+    /// binds only outbound listeners that have their own address (a Sidecar egress <c>bind</c>): local mode, where many
+    /// sidecars share one machine.
+    /// </summary>
     public IPAddress OutboundAddress { get; init; } = IPAddress.Loopback;
 
     /// <summary>Gateway listeners bind here; all interfaces by default.</summary>

@@ -54,6 +54,7 @@ internal static class SidecarListeners
                 snapshot.Listeners.Add(new Listener
                 {
                     Name = $"outbound_{port}",
+                    Address = scope.EgressBind(port) ?? "",
                     Port = port,
                     Protocol = ListenerProtocol.Http,
                     Direction = TrafficDirection.Outbound,
@@ -78,6 +79,7 @@ internal static class SidecarListeners
                 snapshot.Listeners.Add(new Listener
                 {
                     Name = $"outbound_{port}",
+                    Address = scope.EgressBind(port) ?? "",
                     Port = port,
                     Protocol = ListenerProtocol.Tcp,
                     Direction = TrafficDirection.Outbound,

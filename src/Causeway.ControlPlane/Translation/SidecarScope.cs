@@ -34,6 +34,13 @@ internal sealed class SidecarScope
 
     public Sidecar? Resource { get; }
 
+    /// <summary>
+    /// Where the outbound listener for a port binds, when the Sidecar has an egress listener for that port with a
+    /// <c>bind</c> address (Istio's captureMode NONE setups: the application talks to the sidecar at that address).
+    /// </summary>
+    public string? EgressBind(uint port) =>
+        Resource?.Spec.Egress?.FirstOrDefault(e => e.Port?.Number == port && !string.IsNullOrEmpty(e.Bind))?.Bind;
+
     public bool AllowsService(ServiceModel service)
     {
         if (Resource?.Spec.Egress is not { Count: > 0 })

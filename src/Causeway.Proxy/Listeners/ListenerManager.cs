@@ -33,7 +33,8 @@ internal sealed class ListenerManager(ProxyOptions options, ProxyState state, Pr
         await gate.WaitAsync().ConfigureAwait(false);
         try
         {
-            var wanted = listeners.Select(l => (Listener: l, Bind: BindOf(l))).ToDictionary(x => ListenerHost.KeyOf(x.Listener, x.Bind));
+            var wanted = listeners.Select(l => (Listener: l, Bind: BindOf(l))).Where(x => x.Bind is not null)
+                .ToDictionary(x => ListenerHost.KeyOf(x.Listener, x.Bind!), x => (x.Listener, Bind: x.Bind!));
             foreach (var key in running.Keys.Where(k => !wanted.ContainsKey(k)).ToList())
             {
                 await running[key].DisposeAsync().ConfigureAwait(false);
@@ -70,8 +71,14 @@ internal sealed class ListenerManager(ProxyOptions options, ProxyState state, Pr
         }
     }
 
-    private IPEndPoint BindOf(Listener listener)
+    /// <summary>Where a listener binds; null for an outbound listener without its own address when outbound listeners are off (local mode).</summary>
+    private IPEndPoint? BindOf(Listener listener)
     {
+        if (listener.Address.Length == 0 && listener.Direction == TrafficDirection.Outbound && options.OutboundAddress.Equals(IPAddress.None))
+        {
+            return null;
+        }
+
         var port = options.PortMap.TryGetValue(listener.Port, out var mapped) ? mapped : (int)listener.Port;
         var address = listener.Address.Length > 0 && IPAddress.TryParse(listener.Address, out var ip)
             ? ip

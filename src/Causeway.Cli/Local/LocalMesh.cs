@@ -1,0 +1,112 @@
+using System.Net;
+using Causeway.Api.Diagnostics;
+using Causeway.Api.Model.Networking;
+using Causeway.Api.Validation;
+using Causeway.ControlPlane;
+using Causeway.Proxy;
+using Causeway.Proxy.Config;
+
+namespace Causeway.Cli.Local;
+
+/// <summary>
+/// A whole mesh on this machine from a directory of Istio YAML (`causeway up DIR`): the control plane watching the
+/// directory, an ingress gateway for each distinct Gateway selector, and a sidecar for every WorkloadEntry, each
+/// proxy a client of the control plane like any other. Sidecars bind only listeners with an address of their own
+/// (their WorkloadEntry address inbound, their Sidecar's egress bind outbound), so many share one machine.
+/// </summary>
+internal sealed class LocalMesh : IAsyncDisposable
+{
+    private readonly List<(string Name, ProxyHost Host, ControlPlaneClient Client)> proxies = [];
+
+    private LocalMesh(ControlPlaneHost controlPlane) => ControlPlane = controlPlane;
+
+    public ControlPlaneHost ControlPlane { get; }
+
+    public IReadOnlyList<(string Name, ProxyHost Host, ControlPlaneClient Client)> Proxies => proxies;
+
+    public static async Task<LocalMesh> StartAsync(string directory, IPEndPoint push, IPEndPoint status, Action<string> progress)
+    {
+        var check = ResourceValidation.LoadAndValidate([directory]);
+        foreach (var error in check.Diagnostics.Where(d => d.Severity == Severity.Error))
+        {
+            progress("  rejected: " + error);
+        }
+
+        var controlPlane = await ControlPlaneHost.StartAsync(new ControlPlaneOptions { ConfigDirectory = directory, PushAddress = push, StatusAddress = status }).ConfigureAwait(false);
+        var mesh = new LocalMesh(controlPlane);
+        progress($"✓ control plane: {controlPlane.Config.Mesh.Resources.Count} resources from {directory}, proxies connect to 127.0.0.1:{controlPlane.PushPort}, status on http://127.0.0.1:{controlPlane.StatusPort}/status");
+        try
+        {
+            var pushUri = new Uri($"http://{push.Address}:{controlPlane.PushPort}");
+            var gateways = controlPlane.Config.Mesh.Gateways
+                .Where(g => g.Resource.Spec.Selector is { Count: > 0 })
+                .GroupBy(g => string.Join(",", g.Resource.Spec.Selector!.OrderBy(l => l.Key, StringComparer.Ordinal).Select(l => $"{l.Key}={l.Value}")))
+                .ToList();
+            foreach (var group in gateways)
+            {
+                var first = group.First().Resource;
+                var labels = new Dictionary<string, string>(first.Spec.Selector!);
+                var name = labels.Values.FirstOrDefault() ?? "gateway";
+                var ns = controlPlane.Config.Mesh.Names.NamespaceOf(first);
+                await mesh.StartProxyAsync($"gateway {name}.{ns}", WorkloadIdentity.Gateway(labels, name, ns),
+                    new ProxyOptions { AdminPort = 0, GatewayAddress = IPAddress.Loopback }, pushUri, progress, Ports(group.Select(g => g.Resource))).ConfigureAwait(false);
+            }
+
+            foreach (var workload in controlPlane.Config.Mesh.Registry.Workloads.OrderBy(w => w.Namespace, StringComparer.Ordinal).ThenBy(w => w.Name, StringComparer.Ordinal))
+            {
+                await mesh.StartProxyAsync($"sidecar {workload.Name}.{workload.Namespace}", WorkloadIdentity.Sidecar($"{workload.Name}.{workload.Namespace}"),
+                    new ProxyOptions { AdminPort = 0, OutboundAddress = IPAddress.None }, pushUri, progress, $"at {workload.Address}").ConfigureAwait(false);
+            }
+        }
+        catch
+        {
+            await mesh.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+
+        return mesh;
+    }
+
+    private static string Ports(IEnumerable<Gateway> gateways) =>
+        "on " + string.Join(", ", gateways.SelectMany(g => g.Spec.Servers ?? []).Select(s => $"127.0.0.1:{s.Port?.Number}").Distinct());
+
+    private async Task StartProxyAsync(string name, WorkloadIdentity identity, ProxyOptions options, Uri pushUri, Action<string> progress, string where)
+    {
+        var host = await ProxyHost.StartAsync(options).ConfigureAwait(false);
+        var problems = new List<string>();
+        host.Status += s =>
+        {
+            if (s.Contains("could not bind", StringComparison.Ordinal) || s.StartsWith("notice", StringComparison.Ordinal) || s.Contains("rejected", StringComparison.Ordinal))
+            {
+                progress($"  {name}: {s}");
+            }
+        };
+        var client = new ControlPlaneClient(pushUri, identity, host, s =>
+        {
+            if (s.StartsWith("control plane:", StringComparison.Ordinal))
+            {
+                progress($"  {name}: {s}");
+            }
+        });
+        proxies.Add((name, host, client));
+        for (var i = 0; i < 100 && host.State.Current is null; i++)
+        {
+            await Task.Delay(50).ConfigureAwait(false);
+        }
+
+        progress(host.State.Current is { } snapshot
+            ? $"✓ {name} {where}: {snapshot.Listeners.Count} listeners, admin http://127.0.0.1:{host.AdminPort}"
+            : $"✗ {name} {where}: no configuration yet (see `causeway status`)");
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var (_, host, client) in proxies)
+        {
+            await client.DisposeAsync().ConfigureAwait(false);
+            await host.DisposeAsync().ConfigureAwait(false);
+        }
+
+        await ControlPlane.DisposeAsync().ConfigureAwait(false);
+    }
+}
