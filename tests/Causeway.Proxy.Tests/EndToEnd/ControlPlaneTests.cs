@@ -87,6 +87,46 @@ public sealed class ControlPlaneTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_snapshot_the_proxy_cannot_apply_is_nacked_shown_in_status_and_the_last_good_one_keeps_serving()
+    {
+        // A gateway whose new server certificate file does not exist: the translation cannot know, the proxy can.
+        await File.WriteAllTextAsync(Path.Combine(dir.FullName, "gateway.yaml"), Gateway("HTTP", ""));
+        await using var cp = await StartControlPlane();
+        var port = FreePort.Next();
+        var host = await ProxyHost.StartAsync(new ProxyOptions { AdminPort = 0, GatewayAddress = IPAddress.Loopback, PortMap = new Dictionary<uint, int> { [8080] = port } });
+        await using var gateway = new MeshProxy(host, new ControlPlaneClient(new Uri($"http://127.0.0.1:{cp.PushPort}"),
+            WorkloadIdentity.Gateway(new Dictionary<string, string> { ["istio"] = "ingressgateway" }), host, _ => { }), port);
+        await Until(async () => await BackendOf(port) == "v1");
+        var good = host.State.Current!.Version;
+
+        await File.WriteAllTextAsync(Path.Combine(dir.FullName, "gateway.yaml"), Gateway("HTTPS", "\n    tls: {mode: SIMPLE, serverCertificate: /nonexistent/cert.pem, privateKey: /nonexistent/key.pem}"));
+        await Until(() => Task.FromResult(cp.Proxies.Single().LastNack.Contains("/nonexistent/cert.pem", StringComparison.Ordinal)));
+        Assert.Equal(good, host.State.Current!.Version);
+        var status = JsonDocument.Parse(await client.GetStringAsync($"http://127.0.0.1:{cp.StatusPort}/status")).RootElement;
+        Assert.Contains("/nonexistent/cert.pem", status.GetProperty("proxies")[0].GetProperty("nack").GetString(), StringComparison.Ordinal);
+        Assert.Equal("v1", await BackendOf(port)); // still serving plain HTTP on the last good snapshot
+    }
+
+    private static string Gateway(string protocol, string tls) => $$$"""
+        apiVersion: networking.istio.io/v1
+        kind: Gateway
+        metadata: {name: gw, namespace: default}
+        spec:
+          selector: {istio: ingressgateway}
+          servers:
+          - port: {number: 8080, name: web, protocol: {{{protocol}}}}
+            hosts: ["*"]{{{tls}}}
+        ---
+        apiVersion: networking.istio.io/v1
+        kind: VirtualService
+        metadata: {name: edge, namespace: default}
+        spec:
+          hosts: ["*"]
+          gateways: [gw]
+          http: [{route: [{destination: {host: web, subset: v1}}]}]
+        """;
+
+    [Fact]
     public async Task An_idle_stream_stays_open_past_kestrels_minimum_data_rate_grace()
     {
         // Found by the grpc-js interop test: Kestrel's MinRequestBodyDataRate cut quiet push streams after 5 s.
