@@ -29,7 +29,7 @@ internal sealed class SimulatedProxy(string name, string ns, HttpMessageInvoker 
         {
             Version = HttpVersion.Version20,
             VersionPolicy = HttpVersionPolicy.RequestVersionExact,
-            Content = new StreamContent(outgoing.Reader),
+            Content = new GrpcRequestStream<ProxyMessage>(outgoing.Reader),
         };
         request.Headers.TryAddWithoutValidation("te", "trailers");
         using var response = await invoker.SendAsync(request, cancel);
@@ -58,39 +58,6 @@ internal sealed class SimulatedProxy(string name, string ns, HttpMessageInvoker 
         }
         catch (OperationCanceledException)
         {
-        }
-    }
-
-    private sealed class StreamContent : HttpContent
-    {
-        private readonly ChannelReader<ProxyMessage> messages;
-
-        public StreamContent(ChannelReader<ProxyMessage> messages)
-        {
-            this.messages = messages;
-            Headers.TryAddWithoutValidation("Content-Type", GrpcProtocol.ContentType);
-        }
-
-        protected override async Task SerializeToStreamAsync(Stream stream, TransportContext? context, CancellationToken cancellationToken)
-        {
-            try
-            {
-                await foreach (var m in messages.ReadAllAsync(cancellationToken))
-                {
-                    await GrpcFraming.WriteAsync(stream, m, cancellationToken);
-                }
-            }
-            catch (OperationCanceledException)
-            {
-            }
-        }
-
-        protected override Task SerializeToStreamAsync(Stream stream, TransportContext? context) => SerializeToStreamAsync(stream, context, CancellationToken.None);
-
-        protected override bool TryComputeLength(out long length)
-        {
-            length = -1;
-            return false;
         }
     }
 }

@@ -70,17 +70,10 @@ internal static class ControlPlaneCommands
             }
 
             await using var running = host;
-            host.Status += message => Console.WriteLine($"[{DateTime.UtcNow:HH:mm:ss}] {message}");
+            host.Status += Lifetime.Print;
             Console.WriteLine($"causeway control-plane: {host.Config.Mesh.Resources.Count} resources from {directory} ({host.Config.Rejected.Count} rejected); " +
                               $"proxies connect to http://{pushAddress.Address}:{host.PushPort}, status at http://{statusAddress.Address}:{host.StatusPort}/status");
-            try
-            {
-                await Task.Delay(Timeout.Infinite, cancel).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                Console.WriteLine("stopping");
-            }
+            await Lifetime.WaitForStopAsync(cancel).ConfigureAwait(false);
 
             return 0;
         });

@@ -100,14 +100,7 @@ internal static class LocalCommands
                 Console.WriteLine(hints);
             }
 
-            try
-            {
-                await Task.Delay(Timeout.Infinite, cancel).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                Console.WriteLine("stopping the mesh");
-            }
+            await Lifetime.WaitForStopAsync(cancel, "stopping the mesh").ConfigureAwait(false);
         }
 
         return 0;

@@ -114,7 +114,7 @@ internal static class ProxyCommand
                 PortMap = ParsePortMap(parse.GetValue(portMap) ?? []),
             };
             await using var host = await ProxyHost.StartAsync(options).ConfigureAwait(false);
-            host.Status += message => Console.WriteLine($"[{DateTime.UtcNow:HH:mm:ss}] {message}");
+            host.Status += Lifetime.Print;
             Console.WriteLine($"causeway proxy ({identity.Role.ToString().ToLowerInvariant()} {identity.Name}.{identity.Namespace}); admin on http://127.0.0.1:{host.AdminPort}");
             MeshSettings? settings = null;
             if (parse.GetValue(meshConfig) is { } meshFile)
@@ -130,18 +130,10 @@ internal static class ProxyCommand
                 }
             }
 
-            void Print(string message) => Console.WriteLine($"[{DateTime.UtcNow:HH:mm:ss}] {message}");
             await using IAsyncDisposable source = parse.GetValue(controlPlane) is { } url
-                ? new ControlPlaneClient(new Uri(url), identity, host, Print)
-                : new StaticConfigSource(parse.GetValue(config)!, identity, host.ApplyAsync, Print, settings: settings);
-            try
-            {
-                await Task.Delay(Timeout.Infinite, cancel).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                Console.WriteLine("stopping");
-            }
+                ? new ControlPlaneClient(new Uri(url), identity, host, Lifetime.Print)
+                : new StaticConfigSource(parse.GetValue(config)!, identity, host.ApplyAsync, Lifetime.Print, settings: settings);
+            await Lifetime.WaitForStopAsync(cancel).ConfigureAwait(false);
 
             return 0;
         });

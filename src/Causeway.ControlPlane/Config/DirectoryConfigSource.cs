@@ -155,21 +155,7 @@ public sealed class DirectoryConfigSource : IAsyncDisposable
         }
     }
 
-    private string Fingerprint()
-    {
-        try
-        {
-            return string.Join("|", ConfigLoader.EnumerateConfigFiles(directory).Select(f =>
-            {
-                var info = new FileInfo(f);
-                return $"{f}:{info.Length}:{info.LastWriteTimeUtc.Ticks}";
-            }));
-        }
-        catch (IOException)
-        {
-            return "";
-        }
-    }
+    private string Fingerprint() => ConfigFingerprint.Of(directory);
 
     public async ValueTask DisposeAsync()
     {

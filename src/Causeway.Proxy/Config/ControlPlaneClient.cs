@@ -99,7 +99,7 @@ public sealed class ControlPlaneClient : IAsyncDisposable
         {
             Version = HttpVersion.Version20,
             VersionPolicy = HttpVersionPolicy.RequestVersionExact,
-            Content = new MessageStreamContent(outgoing.Reader),
+            Content = new GrpcRequestStream<ProxyMessage>(outgoing.Reader),
         };
         request.Headers.TryAddWithoutValidation("te", "trailers");
         using var response = await invoker.SendAsync(request, cancel).ConfigureAwait(false);
@@ -181,40 +181,5 @@ public sealed class ControlPlaneClient : IAsyncDisposable
 
         invoker.Dispose();
         stop.Dispose();
-    }
-
-    /// <summary>The request side of the stream: messages written as they are queued, for as long as the stream lives.</summary>
-    private sealed class MessageStreamContent : HttpContent
-    {
-        private readonly ChannelReader<ProxyMessage> messages;
-
-        public MessageStreamContent(ChannelReader<ProxyMessage> messages)
-        {
-            this.messages = messages;
-            Headers.TryAddWithoutValidation("Content-Type", GrpcProtocol.ContentType);
-        }
-
-        protected override async Task SerializeToStreamAsync(Stream stream, TransportContext? context, CancellationToken cancellationToken)
-        {
-            try
-            {
-                await foreach (var message in messages.ReadAllAsync(cancellationToken).ConfigureAwait(false))
-                {
-                    await GrpcFraming.WriteAsync(stream, message, cancellationToken).ConfigureAwait(false);
-                }
-            }
-            catch (OperationCanceledException)
-            {
-                // the stream is over
-            }
-        }
-
-        protected override Task SerializeToStreamAsync(Stream stream, TransportContext? context) => SerializeToStreamAsync(stream, context, CancellationToken.None);
-
-        protected override bool TryComputeLength(out long length)
-        {
-            length = -1;
-            return false;
-        }
     }
 }

@@ -1,6 +1,6 @@
 using Causeway.Api.Diagnostics;
-using Causeway.Api.Loading;
 using Causeway.Api.Validation;
+using Causeway.ControlPlane.Config;
 using Causeway.ControlPlane.Mesh;
 using Causeway.ControlPlane.Translation;
 using Causeway.Protocol.V1;
@@ -123,22 +123,7 @@ public sealed class StaticConfigSource : IAsyncDisposable
         }
     }
 
-    /// <summary>Names, sizes and write times of the config files: cheap to compute, changes with any edit.</summary>
-    private string Fingerprint()
-    {
-        try
-        {
-            return string.Join("|", ConfigLoader.EnumerateConfigFiles(directory).Select(f =>
-            {
-                var info = new FileInfo(f);
-                return $"{f}:{info.Length}:{info.LastWriteTimeUtc.Ticks}";
-            }));
-        }
-        catch (IOException)
-        {
-            return "";
-        }
-    }
+    private string Fingerprint() => ConfigFingerprint.Of(directory);
 
     public async ValueTask DisposeAsync()
     {

@@ -252,26 +252,13 @@ public sealed class ControlPlaneTests : IAsyncLifetime
         }
     }
 
-    private async Task Until(Func<Task<bool>> condition)
+    private Task Until(Func<Task<bool>> condition) => Eventually.Until(condition, () =>
     {
-        for (var i = 0; i < 150; i++)
-        {
-            if (await condition())
-            {
-                return;
-            }
-
-            await Task.Delay(100);
-        }
-
-        string text;
         lock (log)
         {
-            text = string.Join("\n", log);
+            return "log:\n" + string.Join("\n", log);
         }
-
-        Assert.Fail("condition not met within 15 s; log:\n" + text);
-    }
+    });
 
     private sealed class MeshProxy(ProxyHost host, ControlPlaneClient client, int port) : IAsyncDisposable
     {

@@ -50,15 +50,15 @@ public sealed class GatewayAndStaticConfigTests : IAsyncLifetime
                     statuses.Add(s);
                 }
             }, TimeSpan.FromMilliseconds(100));
-            await Until(() => source.AppliedVersion is not null);
+            await Eventually.Until(() => source.AppliedVersion is not null);
             Assert.Equal("/v1", await RoutedPath(port)); // no prefix match: rewrite.uri replaces the whole path (Istio)
 
             File.WriteAllText(Path.Combine(dir.FullName, "routes.yaml"), Route("/v2"));
-            await Until(async () => await RoutedPath(port) == "/v2");
+            await Eventually.Until(async () => await RoutedPath(port) == "/v2");
             var good = source.AppliedVersion;
 
             File.WriteAllText(Path.Combine(dir.FullName, "routes.yaml"), Route("/v3").Replace("uri: /v3", "uri: /v3\n    bogusField: 1", StringComparison.Ordinal));
-            await Until(() => { lock (statuses) { return statuses.Any(s => s.Contains("error", StringComparison.Ordinal)); } });
+            await Eventually.Until(() => { lock (statuses) { return statuses.Any(s => s.Contains("error", StringComparison.Ordinal)); } });
             Assert.Equal(good, source.AppliedVersion);
             Assert.Equal("/v2", await RoutedPath(port)); // still the last good configuration
             lock (statuses)
@@ -101,22 +101,5 @@ public sealed class GatewayAndStaticConfigTests : IAsyncLifetime
         {
             return "";
         }
-    }
-
-    private static async Task Until(Func<bool> condition) => await Until(() => Task.FromResult(condition()));
-
-    private static async Task Until(Func<Task<bool>> condition)
-    {
-        for (var i = 0; i < 100; i++)
-        {
-            if (await condition())
-            {
-                return;
-            }
-
-            await Task.Delay(100);
-        }
-
-        Assert.Fail("condition not met within 10 s");
     }
 }
