@@ -96,10 +96,9 @@ internal static class HttpForwarder
                 var endpoint = PickHost(ctx, cluster, env, retry, previous);
                 if (endpoint is null)
                 {
-                    result = retries == 0
-                        ? await LocalAsync(ctx, 503, ResponseFlags.NoHealthyUpstream, LocalReply.NoHealthyUpstream).ConfigureAwait(false)
-                        : result;
-                    return result;
+                    // No host (also on a retry, whose failed answer was already discarded): Envoy's 503 UH.
+                    var flag = retries == 0 ? ResponseFlags.NoHealthyUpstream : ResponseFlags.Join(ResponseFlags.NoHealthyUpstream, ResponseFlags.RetryLimitExceeded);
+                    return result = await LocalAsync(ctx, 503, flag, LocalReply.NoHealthyUpstream).ConfigureAwait(false);
                 }
 
                 if (breaker is not null)

@@ -124,6 +124,26 @@ public sealed class ResilienceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_retry_with_no_host_left_answers_503_UH_rather_than_an_empty_response()
+    {
+        // The only host answers 503 and is ejected by it; the retry then finds no host to go to.
+        a.AlwaysStatus = 503;
+        await using var proxy = await Start([a], """
+            http:
+            - retries: {attempts: 2, retryOn: 5xx}
+              route: [{destination: {host: reviews}}]
+            """, """
+            trafficPolicy:
+              outlierDetection: {consecutive5xxErrors: 1, interval: 1s, baseEjectionTime: 30s, maxEjectionPercent: 100}
+            """);
+        var response = await Send(proxy);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        Assert.Equal("no healthy upstream", await response.Content.ReadAsStringAsync());
+        Assert.Equal(1, a.Requests);
+        Assert.Equal(1, proxy.Host.Stats.Count(code: 503, flag: "UH,URX"));
+    }
+
+    [Fact]
     public async Task Per_try_timeout_moves_a_stuck_attempt_to_a_fresh_one()
     {
         a.Next.Enqueue((0, 3000));
