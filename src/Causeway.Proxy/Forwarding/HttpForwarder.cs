@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Net;
 using System.Net.Sockets;
+using System.Diagnostics;
 using System.Globalization;
 using Causeway.Protocol.V1;
 using Causeway.Proxy.Balancing;
@@ -18,7 +19,7 @@ namespace Causeway.Proxy.Forwarding;
 internal readonly record struct ForwardResult(int Status, string Flag);
 
 /// <summary>What forwarding needs besides the request: the stats, the randomness and the request's hash key.</summary>
-internal readonly record struct ForwardContext(ProxyStats Stats, Random Random, ulong? Hash);
+internal readonly record struct ForwardContext(ProxyStats Stats, Random Random, ulong? Hash, ProxySnapshot? Snapshot, TrafficDirection Direction, long Start);
 
 /// <summary>
 /// Sends one request to one upstream host and streams the response back, after YARP's design written fresh: the
@@ -55,8 +56,9 @@ internal static class HttpForwarder
                 }
                 catch (OperationCanceledException)
                 {
-                    env.Stats.Record(cluster.Name, 499, ResponseFlags.DownstreamConnectionTermination);
-                    return new ForwardResult(499, ResponseFlags.DownstreamConnectionTermination);
+                    result = new ForwardResult(499, ResponseFlags.Join(injected, ResponseFlags.DownstreamConnectionTermination));
+                    Record(ctx, env, cluster, null, result, 0);
+                    return result;
                 }
             }
 
@@ -65,7 +67,7 @@ internal static class HttpForwarder
                 state.Counters.FaultAborted();
                 result = await WriteAbortAsync(ctx, fault).ConfigureAwait(false);
                 result = result with { Flag = ResponseFlags.Join(injected, ResponseFlags.FaultInjected) };
-                env.Stats.Record(cluster.Name, result.Status, result.Flag);
+                Record(ctx, env, cluster, null, result, 0);
                 return result;
             }
         }
@@ -85,10 +87,14 @@ internal static class HttpForwarder
         var cancel = deadline?.Token ?? ctx.RequestAborted;
         var breaker = state.Breaker.Enabled ? state.Breaker : null;
         var http1 = upgrade is not null || !WantsHttp2(ctx, cluster);
-        var grpc = retry is not null && ctx.Request.ContentType is { } type && type.StartsWith("application/grpc", StringComparison.Ordinal);
+        var grpcRequest = ctx.Request.ContentType is { } type && type.StartsWith("application/grpc", StringComparison.Ordinal);
+        var grpc = retry is not null && grpcRequest;
         UpstreamEndpoint? previous = null;
+        UpstreamEndpoint? last = null;
         var retries = 0;
         var retrying = false;
+        long responseBytes = 0;
+        var grpcStatus = -1;
         try
         {
             while (true)
@@ -123,6 +129,7 @@ internal static class HttpForwarder
                 }
 
                 target.AttemptText = AttemptTexts[Math.Min(retries + 1, AttemptTexts.Length - 1)];
+                last = endpoint;
                 endpoint.Begin();
                 HttpResponseMessage? response = null;
                 AttemptOutcome outcome;
@@ -134,7 +141,7 @@ internal static class HttpForwarder
                     try
                     {
                         response = await cluster.Pool.Invoker.SendAsync(request, perTry?.Token ?? cancel).ConfigureAwait(false);
-                        outcome = AttemptOutcome.Of((int)response.StatusCode, grpc ? GrpcStatusOf(response) : -1);
+                        outcome = AttemptOutcome.Of((int)response.StatusCode, grpc ? GrpcStatusOf(response, trailers: false) : -1);
                     }
                     catch (Exception ex) when (ex is HttpRequestException or OperationCanceledException or IOException)
                     {
@@ -229,11 +236,16 @@ internal static class HttpForwarder
                             int read;
                             while ((read = await upstream.ReadAsync(buffer.AsMemory(), cancel).ConfigureAwait(false)) > 0)
                             {
+                                responseBytes += read;
                                 await body.WriteAsync(buffer.AsMemory(0, read), cancel).ConfigureAwait(false);
                                 await body.FlushAsync(cancel).ConfigureAwait(false);
                             }
 
                             CopyTrailers(response, ctx);
+                            if (grpcRequest)
+                            {
+                                grpcStatus = GrpcStatusOf(response, trailers: true);
+                            }
                         }
                         catch (Exception ex) when (ex is IOException or HttpRequestException or OperationCanceledException)
                         {
@@ -287,7 +299,7 @@ internal static class HttpForwarder
                 result = result with { Flag = result.Flag == ResponseFlags.None ? injected : ResponseFlags.Join(injected, result.Flag) };
             }
 
-            env.Stats.Record(cluster.Name, result.Status, result.Flag);
+            Record(ctx, env, cluster, last, result, responseBytes, grpcStatus);
         }
 
         async Task<ForwardResult> LocalAsync(HttpContext c, int status, string flag, string body)
@@ -295,6 +307,15 @@ internal static class HttpForwarder
             await LocalReply.WriteAsync(c, status, body).ConfigureAwait(false);
             return new ForwardResult(status, flag);
         }
+    }
+
+    /// <summary>The request in the proxy's counters and in Istio's standard metrics.</summary>
+    private static void Record(HttpContext ctx, ForwardContext env, ClusterRuntime cluster, UpstreamEndpoint? endpoint, ForwardResult result, long responseBytes, int grpcStatus = -1)
+    {
+        env.Stats.Record(cluster.Name, result.Status, result.Flag);
+        env.Stats.Istio.RecordRequest(env.Snapshot, env.Direction, cluster, endpoint, result.Status, result.Flag,
+            ctx.Request.ContentType?.StartsWith("application/grpc", StringComparison.Ordinal) == true, grpcStatus,
+            Stopwatch.GetElapsedTime(env.Start).TotalMilliseconds, ctx.Request.ContentLength ?? 0, responseBytes);
     }
 
     private static readonly string[] AttemptTexts = ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12", "13", "14", "15", "16"];
@@ -349,10 +370,18 @@ internal static class HttpForwarder
         return new AttemptOutcome(AttemptKind.Reset);
     }
 
-    /// <summary>grpc-status on a headers-only (trailers-only) gRPC response; -1 when absent.</summary>
-    private static int GrpcStatusOf(HttpResponseMessage response) =>
-        response.Headers.NonValidated.TryGetValues("grpc-status", out var values) &&
-        int.TryParse(values.ToString(), NumberStyles.None, CultureInfo.InvariantCulture, out var code) ? code : -1;
+    /// <summary>grpc-status from the trailers (after the body) or a headers-only response; -1 when absent.</summary>
+    private static int GrpcStatusOf(HttpResponseMessage response, bool trailers)
+    {
+        if (trailers && response.TrailingHeaders.NonValidated.TryGetValues("grpc-status", out var t) &&
+            int.TryParse(t.ToString(), NumberStyles.None, CultureInfo.InvariantCulture, out var fromTrailers))
+        {
+            return fromTrailers;
+        }
+
+        return response.Headers.NonValidated.TryGetValues("grpc-status", out var values) &&
+               int.TryParse(values.ToString(), NumberStyles.None, CultureInfo.InvariantCulture, out var code) ? code : -1;
+    }
 
     private static long? TimeoutOverride(HttpRequest request) =>
         request.Headers.TryGetValue("x-envoy-upstream-rq-timeout-ms", out var v) &&
@@ -462,9 +491,11 @@ internal static class HttpForwarder
         await downstream.DisposeAsync().ConfigureAwait(false);
     }
 
-    internal static async Task PumpAsync(Stream from, Stream to, CancellationToken cancel)
+    /// <summary>Copies until either side ends; returns the bytes copied (the TCP metrics count them).</summary>
+    internal static async Task<long> PumpAsync(Stream from, Stream to, CancellationToken cancel)
     {
         var buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
+        long total = 0;
         try
         {
             while (true)
@@ -472,16 +503,17 @@ internal static class HttpForwarder
                 var read = await from.ReadAsync(buffer.AsMemory(), cancel).ConfigureAwait(false);
                 if (read == 0)
                 {
-                    return;
+                    return total;
                 }
 
+                total += read;
                 await to.WriteAsync(buffer.AsMemory(0, read), cancel).ConfigureAwait(false);
                 await to.FlushAsync(cancel).ConfigureAwait(false);
             }
         }
         catch (Exception ex) when (ex is IOException or OperationCanceledException or ObjectDisposedException)
         {
-            // One side closed: the relay ends.
+            return total; // one side closed: the relay ends
         }
         finally
         {

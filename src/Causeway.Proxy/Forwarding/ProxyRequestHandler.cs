@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using System.Text.RegularExpressions;
 using Causeway.Protocol.V1;
@@ -26,22 +27,25 @@ public sealed class ProxyRequestHandler(ProxyState state, ProxyStats stats, Rand
     /// </summary>
     public Task HandleAsync(HttpContext ctx, string listenerName)
     {
+        var start = Stopwatch.GetTimestamp();
         var snapshot = state.Current;
         if (snapshot is null || !snapshot.Listeners.TryGetValue(listenerName, out var listener) ||
             !snapshot.RouteTables.TryGetValue(listener.RouteTable, out var table))
         {
-            return Finish(ctx, "", 503, ResponseFlags.NoRoute, "no configuration");
+            return Finish(ctx, new RequestScope(snapshot, null, start), "", 503, ResponseFlags.NoRoute, "no configuration");
         }
+
+        var scope = new RequestScope(snapshot, listener, start);
 
         if (AmbiguousFraming(ctx.Request))
         {
             // Envoy rejects Content-Length with Transfer-Encoding (http1.content_length_and_chunked_not_allowed).
             ctx.Response.Headers.Connection = "close";
-            return Finish(ctx, "", 400, ResponseFlags.DownstreamProtocolError, "Bad Request");
+            return Finish(ctx, scope, "", 400, ResponseFlags.DownstreamProtocolError, "Bad Request");
         }
 
         if (snapshot.ListenerRateLimits.Count > 0 && snapshot.ListenerRateLimits.TryGetValue(listenerName, out var listenerBucket) &&
-            !RateLimited(ctx, listenerBucket, null, out var refused))
+            !RateLimited(ctx, scope, listenerBucket, null, out var refused))
         {
             return refused;
         }
@@ -49,7 +53,7 @@ public sealed class ProxyRequestHandler(ProxyState state, ProxyStats stats, Rand
         if (listener.ExplicitHttp && ctx.Request.Protocol == "HTTP/1.0")
         {
             // Istio: HTTP/1.0 to a port declared HTTP gets 426 Upgrade Required.
-            return Finish(ctx, "", 426, ResponseFlags.None, "");
+            return Finish(ctx, scope, "", 426, ResponseFlags.None, "");
         }
 
         var request = new HttpContextRouteRequest(ctx, (uint)(ctx.Connection.LocalPort > 0 ? listener.Port : 0));
@@ -58,19 +62,19 @@ public sealed class ProxyRequestHandler(ProxyState state, ProxyStats stats, Rand
         {
             // Gateway httpsRedirect: Envoy's require_tls ALL answers before any route is consulted.
             Redirects.WriteHttpsRedirect(ctx, request);
-            stats.Record("", 301, ResponseFlags.None);
+            Report(ctx, scope, 301);
             return Task.CompletedTask;
         }
 
         var route = vhost?.Match(ref request);
         if (route is null)
         {
-            return Finish(ctx, "", 404, ResponseFlags.NoRoute, "");
+            return Finish(ctx, scope, "", 404, ResponseFlags.NoRoute, "");
         }
 
         if (route.Route.Cors is { } cors && ctx.Request.Headers.Origin is { Count: > 0 } origin && Cors.Handle(ctx, cors, origin.ToString()))
         {
-            stats.Record("", 200, ResponseFlags.None);
+            Report(ctx, scope, 200);
             return Task.CompletedTask; // a preflight answered by the proxy
         }
 
@@ -78,29 +82,29 @@ public sealed class ProxyRequestHandler(ProxyState state, ProxyStats stats, Rand
         {
             case Route.ActionOneofCase.Redirect:
                 Redirects.Write(ctx, route.Route.Redirect, request);
-                stats.Record("", ctx.Response.StatusCode, ResponseFlags.None);
+                Report(ctx, scope, ctx.Response.StatusCode);
                 return Task.CompletedTask;
             case Route.ActionOneofCase.DirectResponse:
                 HeaderRewriter.Apply(ctx.Response.Headers, route.Route.ResponseHeaders);
                 ctx.Response.StatusCode = (int)route.Route.DirectResponse.Status;
                 ctx.Response.ContentLength = route.Route.DirectResponse.Body.Length;
-                stats.Record("", ctx.Response.StatusCode, ResponseFlags.None);
+                Report(ctx, scope, ctx.Response.StatusCode);
                 return ctx.Response.Body.WriteAsync(route.Route.DirectResponse.Body.Memory, ctx.RequestAborted).AsTask();
             default:
-                return Forward(ctx, snapshot, route, request);
+                return Forward(ctx, scope, snapshot, route, request);
         }
     }
 
-    private Task Forward(HttpContext ctx, CompiledSnapshot snapshot, CompiledRoute route, HttpContextRouteRequest request)
+    private Task Forward(HttpContext ctx, RequestScope scope, CompiledSnapshot snapshot, CompiledRoute route, HttpContextRouteRequest request)
     {
         var destination = route.TotalWeight == 0 ? null : route.Pick((uint)random.NextInt64(route.TotalWeight));
         if (destination is null || !snapshot.Clusters.TryGetValue(destination.Cluster, out var cluster))
         {
-            return Finish(ctx, destination?.Cluster ?? "", 503, ResponseFlags.NoClusterFound, "");
+            return Finish(ctx, scope, destination?.Cluster ?? "", 503, ResponseFlags.NoClusterFound, "");
         }
 
         var policy = route.Policy;
-        if (policy.RateLimit is { } bucket && !RateLimited(ctx, bucket, cluster, out var rejected))
+        if (policy.RateLimit is { } bucket && !RateLimited(ctx, scope, bucket, cluster, out var rejected))
         {
             return rejected;
         }
@@ -112,7 +116,7 @@ public sealed class ProxyRequestHandler(ProxyState state, ProxyStats stats, Rand
 
         var target = new UpstreamRequest(
             Rewrite(route.Route, request), RewriteAuthority(route.Route, request), ForwardedFor(ctx), RequestId(ctx), route.Route, destination);
-        var env = new ForwardContext(stats, random, HashFor(ctx, cluster));
+        var env = new ForwardContext(stats, random, HashFor(ctx, cluster), snapshot.Source, scope.Direction, scope.Start);
         return route.Route.Mirrors.Count > 0
             ? MirrorThenForwardAsync(ctx, snapshot, route.Route, cluster, target, policy, env)
             : HttpForwarder.ForwardAsync(ctx, cluster, target, policy, env);
@@ -128,7 +132,7 @@ public sealed class ProxyRequestHandler(ProxyState state, ProxyStats stats, Rand
     /// The route's local rate limit (Causeway's extension): without a token the answer is 429 with flag RL,
     /// <c>x-envoy-ratelimited</c> and the draft-03 <c>x-ratelimit-*</c> headers Envoy sends when asked to.
     /// </summary>
-    private bool RateLimited(HttpContext ctx, TokenBucket bucket, ClusterRuntime? cluster, out Task rejected)
+    private bool RateLimited(HttpContext ctx, RequestScope scope, TokenBucket bucket, ClusterRuntime? cluster, out Task rejected)
     {
         var taken = bucket.TryTake(state.Time.GetUtcNow(), out var remaining, out var untilFill);
         var headers = ctx.Response.Headers;
@@ -143,7 +147,7 @@ public sealed class ProxyRequestHandler(ProxyState state, ProxyStats stats, Rand
 
         cluster?.State.Counters.RateLimit();
         headers["x-envoy-ratelimited"] = "true";
-        rejected = Finish(ctx, cluster?.Name ?? "", 429, ResponseFlags.RateLimited, LocalReply.RateLimited);
+        rejected = Finish(ctx, scope, cluster?.Name ?? "", 429, ResponseFlags.RateLimited, LocalReply.RateLimited);
         return false;
     }
 
@@ -245,10 +249,26 @@ public sealed class ProxyRequestHandler(ProxyState state, ProxyStats stats, Rand
         return key is null ? null : HashKey.Of(key);
     }
 
-    private Task Finish(HttpContext ctx, string cluster, int status, string flag, string body)
+    private Task Finish(HttpContext ctx, RequestScope scope, string cluster, int status, string flag, string body)
+    {
+        Report(ctx, scope, status, flag, cluster);
+        return LocalReply.WriteAsync(ctx, status, body);
+    }
+
+    /// <summary>A response the proxy made itself, counted like a forwarded one (with no destination workload).</summary>
+    private void Report(HttpContext ctx, RequestScope scope, int status, string flag = ResponseFlags.None, string cluster = "")
     {
         stats.Record(cluster, status, flag);
-        return LocalReply.WriteAsync(ctx, status, body);
+        var runtime = cluster.Length > 0 ? scope.Snapshot?.Clusters.GetValueOrDefault(cluster) : null;
+        stats.Istio.RecordRequest(scope.Snapshot?.Source, scope.Direction, runtime, null, status, flag,
+            ctx.Request.ContentType?.StartsWith("application/grpc", StringComparison.Ordinal) == true, -1,
+            Stopwatch.GetElapsedTime(scope.Start).TotalMilliseconds, ctx.Request.ContentLength ?? 0, ctx.Response.ContentLength ?? 0);
+    }
+
+    /// <summary>What the metrics of one request need from where it arrived: the snapshot, the listener and when it began.</summary>
+    private readonly record struct RequestScope(CompiledSnapshot? Snapshot, Listener? Listener, long Start)
+    {
+        public TrafficDirection Direction => Listener?.Direction ?? TrafficDirection.Outbound;
     }
 
     internal static string PortText(uint port) => port.ToString(CultureInfo.InvariantCulture);

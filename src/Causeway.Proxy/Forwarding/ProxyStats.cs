@@ -9,6 +9,9 @@ namespace Causeway.Proxy.Forwarding;
 /// </summary>
 public sealed class ProxyStats
 {
+    /// <summary>Istio's standard metrics, rendered at /stats/prometheus.</summary>
+    public Telemetry.IstioMetrics Istio { get; } = new();
+
     private readonly ConcurrentDictionary<(string Cluster, int Code, string Flag), long[]> requests = new();
 
     public void Record(string cluster, int code, string flag)

@@ -47,7 +47,7 @@ internal sealed class TcpRelay(ProxyState state, ProxyStats stats, string listen
 
         try
         {
-            await RelayAsync(connection, cluster, endpoint).ConfigureAwait(false);
+            await RelayAsync(connection, snapshot, listener.Direction, cluster, endpoint).ConfigureAwait(false);
         }
         finally
         {
@@ -55,7 +55,7 @@ internal sealed class TcpRelay(ProxyState state, ProxyStats stats, string listen
         }
     }
 
-    private async Task RelayAsync(ConnectionContext connection, ClusterRuntime cluster, Balancing.UpstreamEndpoint endpoint)
+    private async Task RelayAsync(ConnectionContext connection, CompiledSnapshot snapshot, TrafficDirection direction, ClusterRuntime cluster, Balancing.UpstreamEndpoint endpoint)
     {
         using var upstream = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         UpstreamPool.ApplyKeepalive(upstream, cluster.Cluster.ConnectionPool ?? new ConnectionPool());
@@ -78,6 +78,9 @@ internal sealed class TcpRelay(ProxyState state, ProxyStats stats, string listen
             return;
         }
 
+        stats.Istio.TcpOpened(snapshot.Source, direction, cluster, endpoint);
+        long sent = 0, received = 0;
+        var flag = ResponseFlags.None;
         try
         {
             await using var upstreamStream = new NetworkStream(upstream, ownsSocket: false);
@@ -92,15 +95,18 @@ internal sealed class TcpRelay(ProxyState state, ProxyStats stats, string listen
             upstream.Shutdown(SocketShutdown.Send);
             await Task.WhenAny(Task.WhenAll(toUpstream, toDownstream), Task.Delay(TimeSpan.FromSeconds(1))).ConfigureAwait(false);
             await done.CancelAsync().ConfigureAwait(false);
-            stats.Record(cluster.Name, 0, ResponseFlags.None);
+            received = await toUpstream.ConfigureAwait(false);
+            sent = await toDownstream.ConfigureAwait(false);
         }
         catch (SocketException)
         {
-            stats.Record(cluster.Name, 0, ResponseFlags.UpstreamRemoteReset);
+            flag = ResponseFlags.UpstreamRemoteReset;
         }
         finally
         {
             endpoint.End();
+            stats.Record(cluster.Name, 0, flag);
+            stats.Istio.TcpClosed(snapshot.Source, direction, cluster, endpoint, flag, sent, received);
         }
     }
 

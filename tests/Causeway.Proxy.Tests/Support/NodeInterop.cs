@@ -41,9 +41,23 @@ internal static class NodeInterop
         return await output;
     }
 
-    private static Process Start(string script, string[] args)
+    /// <summary>Runs a script with <paramref name="input"/> on its standard input; returns its standard output, failing on a non-zero exit.</summary>
+    public static async Task<string> RunWithInputAsync(string script, string input)
     {
-        var psi = new ProcessStartInfo("node") { WorkingDirectory = Directory, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        using var process = Start(script, [], stdin: true);
+        var output = process.StandardOutput.ReadToEndAsync();
+        var errors = process.StandardError.ReadToEndAsync();
+        await process.StandardInput.WriteAsync(input);
+        process.StandardInput.Close();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        await process.WaitForExitAsync(timeout.Token);
+        Assert.True(process.ExitCode == 0, $"{script} failed: {await errors}");
+        return await output;
+    }
+
+    private static Process Start(string script, string[] args, bool stdin = false)
+    {
+        var psi = new ProcessStartInfo("node") { WorkingDirectory = Directory, RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = stdin, UseShellExecute = false };
         psi.ArgumentList.Add(script);
         foreach (var a in args)
         {

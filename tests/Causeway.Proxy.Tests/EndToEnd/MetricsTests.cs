@@ -1,0 +1,146 @@
+using System.Net;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Causeway.Proxy.Tests.Support;
+
+namespace Causeway.Proxy.Tests.EndToEnd;
+
+/// <summary>
+/// Istio's standard metrics (istio.io "Istio Standard Metrics") scraped from the proxy's /stats/prometheus after real
+/// traffic: exact series and values, histogram buckets, and output that an independent Prometheus text parser reads.
+/// </summary>
+public sealed class MetricsTests : IAsyncLifetime
+{
+    private readonly HttpClient client = new(new SocketsHttpHandler { UseProxy = false });
+    private Backend reviews = null!;
+
+    public async Task InitializeAsync() => reviews = await Backend.StartAsync("reviews");
+
+    public async Task DisposeAsync()
+    {
+        client.Dispose();
+        await reviews.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task Requests_are_counted_per_response_code_and_flag_with_istios_labels_and_buckets()
+    {
+        await using var proxy = await ProxyUnderTest.SidecarAsync(MeshYaml.Service("reviews", "default", [(reviews, "v1")]) + MeshYaml.Client(), "client", "default", 9080);
+        for (var i = 0; i < 3; i++)
+        {
+            Assert.Equal(HttpStatusCode.OK, (await Get(proxy, "reviews", "/")).StatusCode);
+        }
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, (await Get(proxy, "reviews", "/status/503")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await Get(proxy, "nowhere", "/")).StatusCode);
+
+        var text = await client.GetStringAsync(proxy.Admin("/stats/prometheus"));
+        var ok = Series(text, "istio_requests_total", "response_code=\"200\"");
+        Assert.Equal(3, ok.Value);
+        foreach (var label in new[]
+        {
+            "reporter=\"source\"", "source_workload=\"client\"", "source_workload_namespace=\"default\"", "source_app=\"client\"",
+            "destination_workload=\"reviews-v1\"", "destination_workload_namespace=\"default\"", "destination_app=\"reviews\"",
+            "destination_version=\"v1\"", "destination_service=\"reviews.default.svc.cluster.local\"", "destination_service_name=\"reviews\"",
+            "destination_service_namespace=\"default\"", "destination_canonical_service=\"reviews\"", "destination_canonical_revision=\"v1\"",
+            "request_protocol=\"http\"", "response_flags=\"-\"", "connection_security_policy=\"unknown\"",
+        })
+        {
+            Assert.Contains(label, ok.Labels, StringComparison.Ordinal);
+        }
+
+        Assert.Equal(1, Series(text, "istio_requests_total", "response_code=\"503\"").Value);
+        var noRoute = Series(text, "istio_requests_total", "response_flags=\"NR\"");
+        Assert.Equal(1, noRoute.Value);
+        Assert.Contains("response_code=\"404\"", noRoute.Labels, StringComparison.Ordinal);
+        Assert.Contains("destination_service=\"unknown\"", noRoute.Labels, StringComparison.Ordinal);
+
+        // Histograms: every request lands in +Inf, buckets never decrease, count matches.
+        var buckets = Regex.Matches(text, "^istio_request_duration_milliseconds_bucket\\{([^}]*response_code=\"200\"[^}]*),le=\"([^\"]+)\"\\} (\\d+)$", RegexOptions.Multiline)
+            .Select(m => (Le: m.Groups[2].Value, Count: long.Parse(m.Groups[3].Value, System.Globalization.CultureInfo.InvariantCulture))).ToList();
+        Assert.Equal(20, buckets.Count); // Envoy's 19 bounds and +Inf
+        Assert.Equal(("+Inf", 3L), buckets[^1]);
+        Assert.True(buckets.Zip(buckets.Skip(1)).All(p => p.First.Count <= p.Second.Count));
+        Assert.Equal(3, Series(text, "istio_request_duration_milliseconds_count", "response_code=\"200\"").Value);
+        Assert.Equal(3, Series(text, "istio_response_bytes_count", "response_code=\"200\"").Value);
+    }
+
+    [Fact]
+    public async Task The_exposition_is_read_by_an_independent_prometheus_parser()
+    {
+        NodeInterop.AssertInstalled();
+        await using var proxy = await ProxyUnderTest.SidecarAsync(MeshYaml.Service("reviews", "default", [(reviews, "v1")]) + MeshYaml.Client(), "client", "default", 9080);
+        await Get(proxy, "reviews", "/");
+        await Get(proxy, "nowhere", "/");
+        var text = await client.GetStringAsync(proxy.Admin("/stats/prometheus"));
+        var families = JsonDocument.Parse(await NodeInterop.RunWithInputAsync("prom-parse.js", text)).RootElement.EnumerateArray()
+            .ToDictionary(f => f.GetProperty("name").GetString()!, f => f);
+        var requests = families["istio_requests_total"];
+        Assert.Equal("COUNTER", requests.GetProperty("type").GetString());
+        var byCode = requests.GetProperty("metrics").EnumerateArray().ToDictionary(
+            m => m.GetProperty("labels").GetProperty("response_code").GetString()!, m => m);
+        Assert.Equal(["200", "404"], byCode.Keys.Order());
+        Assert.Equal("1", byCode["200"].GetProperty("value").GetString());
+        Assert.Equal("reviews-v1", byCode["200"].GetProperty("labels").GetProperty("destination_workload").GetString());
+        Assert.Equal("NR", byCode["404"].GetProperty("labels").GetProperty("response_flags").GetString());
+        // The parser reads every line (it throws on malformed ones); it folds labelled histograms into one entry, so
+        // only their type is checked here; bucket values are checked on the text in the other test.
+        foreach (var name in new[] { "istio_request_duration_milliseconds", "istio_request_bytes", "istio_response_bytes" })
+        {
+            Assert.Equal("HISTOGRAM", families[name].GetProperty("type").GetString());
+        }
+    }
+
+    [Fact]
+    public async Task Tcp_connections_and_bytes_are_counted()
+    {
+        using var echo = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        echo.Start();
+        _ = Task.Run(async () =>
+        {
+            using var c = await echo.AcceptTcpClientAsync();
+            var s = c.GetStream();
+            var buf = new byte[64];
+            int n;
+            while ((n = await s.ReadAsync(buf)) > 0)
+            {
+                await s.WriteAsync(buf.AsMemory(0, n));
+            }
+        });
+        var yaml = MeshYaml.Service("db", "default", [(reviews, "v1")], "TCP", 5432).Replace($"tcp: {reviews.Http1Port}", $"tcp: {((IPEndPoint)echo.LocalEndpoint).Port}", StringComparison.Ordinal) + MeshYaml.Client();
+        await using var proxy = await ProxyUnderTest.SidecarAsync(yaml, "client", "default", 5432);
+        using (var tcp = new System.Net.Sockets.TcpClient())
+        {
+            await tcp.ConnectAsync(IPAddress.Loopback, proxy.Port(5432));
+            var stream = tcp.GetStream();
+            await stream.WriteAsync("hello"u8.ToArray());
+            var back = new byte[5];
+            await stream.ReadExactlyAsync(back);
+        }
+
+        await Eventually.Until(async () => (await client.GetStringAsync(proxy.Admin("/stats/prometheus"))).Contains("istio_tcp_connections_closed_total{", StringComparison.Ordinal) &&
+                                           Series(await client.GetStringAsync(proxy.Admin("/stats/prometheus")), "istio_tcp_connections_closed_total", "request_protocol=\"tcp\"").Value == 1);
+        var text = await client.GetStringAsync(proxy.Admin("/stats/prometheus"));
+        Assert.Equal(1, Series(text, "istio_tcp_connections_opened_total", "destination_service=\"db.default.svc.cluster.local\"").Value);
+        Assert.Equal(5, Series(text, "istio_tcp_received_bytes_total", "request_protocol=\"tcp\"").Value);
+        Assert.Equal(5, Series(text, "istio_tcp_sent_bytes_total", "request_protocol=\"tcp\"").Value);
+    }
+
+    private async Task<HttpResponseMessage> Get(ProxyUnderTest proxy, string host, string path)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, proxy.Url(9080, path));
+        request.Headers.Host = host;
+        var response = await client.SendAsync(request);
+        await response.Content.LoadIntoBufferAsync();
+        return response;
+    }
+
+    /// <summary>The one series of a metric whose labels contain <paramref name="having"/>.</summary>
+    private static (string Labels, long Value) Series(string text, string metric, string having)
+    {
+        var matches = Regex.Matches(text, $"^{Regex.Escape(metric)}\\{{([^}}]*)\\}} (\\d+)$", RegexOptions.Multiline)
+            .Where(m => m.Groups[1].Value.Contains(having, StringComparison.Ordinal)).ToList();
+        Assert.True(matches.Count == 1, $"expected one {metric} series with {having}, found {matches.Count}:\n{text}");
+        return (matches[0].Groups[1].Value, long.Parse(matches[0].Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture));
+    }
+}
