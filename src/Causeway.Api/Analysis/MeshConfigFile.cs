@@ -37,6 +37,17 @@ public static class MeshConfigFile
         return policy;
     }
 
+    /// <summary>MeshConfig accessLogFile and accessLogEncoding (TEXT or JSON): where every proxy writes its access log.</summary>
+    public static (string File, bool Json) AccessLog(string yaml)
+    {
+        if (YamlDocumentReader.Read(yaml).FirstOrDefault()?.Root is not YamlMap root)
+        {
+            return ("", false);
+        }
+
+        return (root.GetString("accessLogFile") ?? "", string.Equals(root.GetString("accessLogEncoding"), "JSON", StringComparison.OrdinalIgnoreCase));
+    }
+
     private static Model.Common.ProtoDuration? Duration(YamlMap map, string key) =>
         map.GetString(key) is not { } text ? null
         : Model.Common.ProtoDuration.TryParse(text, out var d, out var error) ? d

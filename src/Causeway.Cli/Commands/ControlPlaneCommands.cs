@@ -18,7 +18,7 @@ internal static class ControlPlaneCommands
         var status = new Option<string>("--status-address") { Description = "The status endpoint (/status as JSON, /ready), as IP:PORT.", DefaultValueFactory = _ => "127.0.0.1:15014" };
         var quiet = new Option<string>("--debounce") { Description = "Push a change once the config has been quiet this long (Go duration).", DefaultValueFactory = _ => "100ms" };
         var max = new Option<string>("--debounce-max") { Description = "Push at the latest this long after the first change while changes keep coming.", DefaultValueFactory = _ => "1s" };
-        var meshConfig = new Option<string?>("--mesh-config") { Description = "Istio mesh config file; defaultHttpRetryPolicy is read from it." };
+        var meshConfig = new Option<string?>("--mesh-config") { Description = "Istio mesh config file; defaultHttpRetryPolicy, accessLogFile and accessLogEncoding are read from it." };
         var command = new Command("control-plane", "Run the control plane: watch a directory of Istio YAML and push each proxy its configuration.")
         {
             config, push, status, quiet, max, meshConfig,
@@ -47,7 +47,9 @@ internal static class ControlPlaneCommands
             MeshSettings? settings = null;
             if (parse.GetValue(meshConfig) is { } meshFile)
             {
-                settings = new MeshSettings(MeshConfigFile.DefaultHttpRetryPolicy(await File.ReadAllTextAsync(meshFile, cancel).ConfigureAwait(false)));
+                var meshText = await File.ReadAllTextAsync(meshFile, cancel).ConfigureAwait(false);
+                var (logFile, logJson) = MeshConfigFile.AccessLog(meshText);
+                settings = new MeshSettings(MeshConfigFile.DefaultHttpRetryPolicy(meshText), logFile, logJson);
             }
 
             ControlPlaneHost host;

@@ -62,7 +62,7 @@ internal static class ProxyCommand
         };
         var meshConfig = new Option<string?>("--mesh-config")
         {
-            Description = "Istio mesh config file (the `mesh` key of the istio ConfigMap); Causeway reads defaultHttpRetryPolicy from it, the retry policy of routes without `retries`.",
+            Description = "Istio mesh config file (the `mesh` key of the istio ConfigMap); Causeway reads defaultHttpRetryPolicy (the retry policy of routes without `retries`), accessLogFile and accessLogEncoding from it.",
         };
         var command = new Command("proxy", "Run the Causeway proxy (sidecar or gateway) from a directory of Istio YAML.")
         {
@@ -121,7 +121,9 @@ internal static class ProxyCommand
             {
                 try
                 {
-                    settings = new MeshSettings(MeshConfigFile.DefaultHttpRetryPolicy(await File.ReadAllTextAsync(meshFile, cancel).ConfigureAwait(false)));
+                    var meshText = await File.ReadAllTextAsync(meshFile, cancel).ConfigureAwait(false);
+                    var (logFile, logJson) = MeshConfigFile.AccessLog(meshText);
+                    settings = new MeshSettings(MeshConfigFile.DefaultHttpRetryPolicy(meshText), logFile, logJson);
                 }
                 catch (Exception ex) when (ex is IOException or FormatException or UnauthorizedAccessException)
                 {

@@ -38,6 +38,7 @@ public static class ProxySnapshotBuilder
             snapshot.Proxy.Labels[k] = v;
         }
 
+        snapshot.AccessLog = AccessLogPolicy.For(mesh, proxy, snapshot.Notices);
         var clusters = new ClusterSet(mesh, DestinationRuleIndex.For(mesh), proxy);
         if (proxy.Role == ProxyRole.Gateway)
         {

@@ -8,6 +8,7 @@ using Causeway.Proxy.Balancing;
 using Causeway.Proxy.Listeners;
 using Causeway.Proxy.Resilience;
 using Causeway.Proxy.Runtime;
+using Causeway.Proxy.Telemetry;
 using Microsoft.AspNetCore.Http;
 using System.Net.Http.Headers;
 using Microsoft.AspNetCore.Http.Features;
@@ -19,7 +20,7 @@ namespace Causeway.Proxy.Forwarding;
 internal readonly record struct ForwardResult(int Status, string Flag);
 
 /// <summary>What forwarding needs besides the request: the stats, the randomness and the request's hash key.</summary>
-internal readonly record struct ForwardContext(ProxyStats Stats, Random Random, ulong? Hash, ProxySnapshot? Snapshot, TrafficDirection Direction, long Start);
+internal readonly record struct ForwardContext(ProxyStats Stats, Random Random, ulong? Hash, ProxySnapshot? Snapshot, TrafficDirection Direction, long Start, AccessLogWriter? Log);
 
 /// <summary>
 /// Sends one request to one upstream host and streams the response back, after YARP's design written fresh: the
@@ -58,6 +59,7 @@ internal static class HttpForwarder
                 {
                     result = new ForwardResult(499, ResponseFlags.Join(injected, ResponseFlags.DownstreamConnectionTermination));
                     Record(ctx, env, cluster, null, result, 0);
+                    AccessLogging.Log(env.Log, env.Snapshot, ctx, env.Direction, env.Start, result.Status, result.Flag, cluster.Name, null, target.RequestId, target.RouteName, 0, fromUpstream: false);
                     return result;
                 }
             }
@@ -68,6 +70,7 @@ internal static class HttpForwarder
                 result = await WriteAbortAsync(ctx, fault).ConfigureAwait(false);
                 result = result with { Flag = ResponseFlags.Join(injected, ResponseFlags.FaultInjected) };
                 Record(ctx, env, cluster, null, result, 0);
+                AccessLogging.Log(env.Log, env.Snapshot, ctx, env.Direction, env.Start, result.Status, result.Flag, cluster.Name, null, target.RequestId, target.RouteName, 0, fromUpstream: false);
                 return result;
             }
         }
@@ -95,6 +98,7 @@ internal static class HttpForwarder
         var retrying = false;
         long responseBytes = 0;
         var grpcStatus = -1;
+        var answered = false; // the response came from upstream (Envoy's "via_upstream")
         try
         {
             while (true)
@@ -219,6 +223,7 @@ internal static class HttpForwarder
                         // machine per request. Status and headers, then the body chunk by chunk (each flushed, so gRPC
                         // and event streams are not held back), then trailers.
                         result = new ForwardResult((int)response.StatusCode, ResponseFlags.None);
+                        answered = true;
                         ctx.Response.StatusCode = (int)response.StatusCode;
                         CopyResponseHeaders(response, ctx.Response);
                         target.ApplyResponseHeaders(ctx.Response.Headers);
@@ -300,6 +305,7 @@ internal static class HttpForwarder
             }
 
             Record(ctx, env, cluster, last, result, responseBytes, grpcStatus);
+            AccessLogging.Log(env.Log, env.Snapshot, ctx, env.Direction, env.Start, result.Status, result.Flag, cluster.Name, last, target.RequestId, target.RouteName, responseBytes, fromUpstream: answered);
         }
 
         async Task<ForwardResult> LocalAsync(HttpContext c, int status, string flag, string body)

@@ -116,7 +116,7 @@ public sealed class ProxyRequestHandler(ProxyState state, ProxyStats stats, Rand
 
         var target = new UpstreamRequest(
             Rewrite(route.Route, request), RewriteAuthority(route.Route, request), ForwardedFor(ctx), RequestId(ctx), route.Route, destination);
-        var env = new ForwardContext(stats, random, HashFor(ctx, cluster), snapshot.Source, scope.Direction, scope.Start);
+        var env = new ForwardContext(stats, random, HashFor(ctx, cluster), snapshot.Source, scope.Direction, scope.Start, snapshot.AccessLog);
         return route.Route.Mirrors.Count > 0
             ? MirrorThenForwardAsync(ctx, snapshot, route.Route, cluster, target, policy, env)
             : HttpForwarder.ForwardAsync(ctx, cluster, target, policy, env);
@@ -263,6 +263,7 @@ public sealed class ProxyRequestHandler(ProxyState state, ProxyStats stats, Rand
         stats.Istio.RecordRequest(scope.Snapshot?.Source, scope.Direction, runtime, null, status, flag,
             ctx.Request.ContentType?.StartsWith("application/grpc", StringComparison.Ordinal) == true, -1,
             Stopwatch.GetElapsedTime(scope.Start).TotalMilliseconds, ctx.Request.ContentLength ?? 0, ctx.Response.ContentLength ?? 0);
+        Telemetry.AccessLogging.Log(scope.Snapshot?.AccessLog, scope.Snapshot?.Source, ctx, scope.Direction, scope.Start, status, flag, cluster, null, "", "", ctx.Response.ContentLength ?? 0, fromUpstream: false);
     }
 
     /// <summary>What the metrics of one request need from where it arrived: the snapshot, the listener and when it began.</summary>

@@ -18,6 +18,9 @@ internal sealed class UpstreamRequest(string pathAndQuery, string authority, str
     /// <summary>The incoming x-forwarded-for with the client's address appended.</summary>
     public string ForwardedFor { get; } = forwardedFor;
 
+    /// <summary>The route's name, for the access log (Envoy's %ROUTE_NAME%).</summary>
+    public string RouteName => route.Name;
+
     /// <summary>The incoming x-request-id, or a fresh UUID when there was none.</summary>
     public string RequestId { get; } = requestId;
 

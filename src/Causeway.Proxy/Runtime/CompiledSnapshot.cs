@@ -33,6 +33,9 @@ public sealed class CompiledSnapshot
 
     public IReadOnlyDictionary<string, Listener> Listeners { get; }
 
+    /// <summary>The access log writer, when the snapshot turns access logs on.</summary>
+    public Telemetry.AccessLogWriter? AccessLog { get; internal set; }
+
     /// <summary>Listener-wide token buckets (Gateway rate limit annotation), by listener name.</summary>
     public IReadOnlyDictionary<string, Resilience.TokenBucket> ListenerRateLimits { get; }
 

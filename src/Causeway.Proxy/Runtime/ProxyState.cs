@@ -117,8 +117,32 @@ public sealed class ProxyState : IDisposable
         pools = newPools;
         hosts = newHosts;
         clusterStates = newStates;
-        return new CompiledSnapshot(snapshot, tables, clusters, tls);
+        return new CompiledSnapshot(snapshot, tables, clusters, tls) { AccessLog = AccessLogFor(snapshot.AccessLog) };
     }
+
+    /// <summary>The writer for the snapshot's access log: kept while its file and encoding stay the same.</summary>
+    private Telemetry.AccessLogWriter? AccessLogFor(AccessLog? settings)
+    {
+        var old = accessLog;
+        if (settings is null)
+        {
+            accessLog = null;
+        }
+        else if (old is null || old.Path != settings.Path || old.Json != settings.Json)
+        {
+            accessLog = new Telemetry.AccessLogWriter(settings.Path, settings.Json);
+        }
+
+        if (old is not null && !ReferenceEquals(old, accessLog))
+        {
+            // Requests in flight may still log to it: close it once they are done.
+            _ = Task.Delay(TimeSpan.FromSeconds(5)).ContinueWith(_ => old.DisposeAsync().AsTask(), TaskScheduler.Default);
+        }
+
+        return accessLog;
+    }
+
+    private Telemetry.AccessLogWriter? accessLog;
 
     /// <summary>A balancer for a set of hosts: hashing ones build their ring or table over exactly those hosts.</summary>
     private Func<IReadOnlyList<UpstreamEndpoint>, ILoadBalancer> BalancerFactory(Cluster cluster) => cluster.LbPolicy switch

@@ -29,6 +29,10 @@ internal sealed class ProxyUnderTest : IAsyncDisposable
     public static Task<ProxyUnderTest> SidecarAsync(string yaml, string workload, string ns, params uint[] configPorts) =>
         StartAsync(yaml, mesh => ProxyRequestFor(mesh, workload, ns), configPorts);
 
+    /// <summary>A sidecar translated with mesh-wide settings (what --mesh-config gives).</summary>
+    public static Task<ProxyUnderTest> SidecarAsync(string yaml, MeshSettings settings, string workload, string ns, params uint[] configPorts) =>
+        StartAsync(yaml, mesh => ProxyRequestFor(mesh, workload, ns), configPorts, settings);
+
     public static Task<ProxyUnderTest> GatewayAsync(string yaml, IReadOnlyDictionary<string, string> labels, params uint[] configPorts) =>
         StartAsync(yaml, _ => ProxyRequest.Gateway("ingress", "istio-system", labels), configPorts);
 
@@ -65,11 +69,11 @@ internal sealed class ProxyUnderTest : IAsyncDisposable
         return error;
     }
 
-    private static async Task<ProxyUnderTest> StartAsync(string yaml, Func<MeshState, ProxyRequest> request, uint[] configPorts)
+    private static async Task<ProxyUnderTest> StartAsync(string yaml, Func<MeshState, ProxyRequest> request, uint[] configPorts, MeshSettings? settings = null)
     {
         var ports = configPorts.ToDictionary(p => p, _ => FreePort.Next());
         var host = await ProxyHost.StartAsync(new ProxyOptions { AdminPort = 0, PortMap = ports, GatewayAddress = IPAddress.Loopback });
-        var mesh = Load(yaml);
+        var mesh = settings is null ? Load(yaml) : new MeshState(Load(yaml).Resources, settings: settings);
         var snapshot = ProxySnapshotBuilder.Build(mesh, request(mesh));
         var error = await host.ApplyAsync(snapshot);
         Assert.Null(error);

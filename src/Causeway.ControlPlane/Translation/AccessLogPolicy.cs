@@ -1,0 +1,61 @@
+using Causeway.Api.Model.Telemetry;
+using Causeway.ControlPlane.Mesh;
+using Causeway.ControlPlane.Registry;
+using Causeway.Protocol.V1;
+
+namespace Causeway.ControlPlane.Translation;
+
+/// <summary>
+/// Whether and how a proxy writes access logs, as Istio decides it: the most specific Telemetry with
+/// <c>accessLogging</c> wins (one selecting the workload in its namespace, then its namespace's, then the root
+/// namespace's), else MeshConfig's accessLogFile. The built-in <c>envoy</c> provider writes Envoy's default format to
+/// /dev/stdout (JSON when the mesh's accessLogEncoding says so); <c>disabled: true</c> turns it off; <c>match.mode</c>
+/// limits it to the client or the server side. Other providers and CEL filters are not supported yet and are said in
+/// a notice.
+/// </summary>
+internal static class AccessLogPolicy
+{
+    public static AccessLog? For(MeshState mesh, ProxyRequest proxy, IList<string> notices)
+    {
+        var telemetries = mesh.Resources.Select(r => r.Resource).OfType<Telemetry>().Where(t => t.Spec.AccessLogging is { Count: > 0 }).ToList();
+        var chosen =
+            telemetries.FirstOrDefault(t => mesh.Names.NamespaceOf(t) == proxy.Namespace && t.Spec.Selector?.MatchLabels is { Count: > 0 } l && ServiceEntryRegistry.Matches(l, proxy.Labels))
+            ?? telemetries.FirstOrDefault(t => mesh.Names.NamespaceOf(t) == proxy.Namespace && t.Spec.Selector?.MatchLabels is null or { Count: 0 })
+            ?? telemetries.FirstOrDefault(t => mesh.Names.NamespaceOf(t) == mesh.Names.RootNamespace && t.Spec.Selector?.MatchLabels is null or { Count: 0 });
+        if (chosen is null)
+        {
+            return mesh.Settings.AccessLogFile.Length > 0
+                ? new AccessLog { Path = mesh.Settings.AccessLogFile, Json = mesh.Settings.AccessLogJson, Client = true, Server = true }
+                : null;
+        }
+
+        var log = new AccessLog { Path = mesh.Settings.AccessLogFile.Length > 0 ? mesh.Settings.AccessLogFile : "/dev/stdout", Json = mesh.Settings.AccessLogJson };
+        foreach (var entry in chosen.Spec.AccessLogging!)
+        {
+            var providers = (entry.Providers ?? []).Select(p => p.Name ?? "").ToList();
+            foreach (var other in providers.Where(p => p != "envoy"))
+            {
+                notices.Add($"Telemetry {mesh.Names.NamespaceOf(chosen)}/{chosen.Name}: access log provider \"{other}\" is not supported yet (only the built-in \"envoy\")");
+            }
+
+            if (entry.Filter?.Expression is { Length: > 0 })
+            {
+                notices.Add($"Telemetry {mesh.Names.NamespaceOf(chosen)}/{chosen.Name}: access log filter expressions (CEL) are not supported yet; every request is logged");
+            }
+
+            var mode = entry.Match?.Mode ?? WorkloadMode.ClientAndServer;
+            var on = entry.Disabled != true && (providers.Count == 0 ? mesh.Settings.AccessLogFile.Length > 0 : providers.Contains("envoy"));
+            if (mode is WorkloadMode.ClientAndServer or WorkloadMode.Client)
+            {
+                log.Client = on;
+            }
+
+            if (mode is WorkloadMode.ClientAndServer or WorkloadMode.Server)
+            {
+                log.Server = on;
+            }
+        }
+
+        return log.Client || log.Server ? log : null;
+    }
+}

@@ -1,0 +1,68 @@
+using Causeway.Protocol.V1;
+using Causeway.Proxy.Balancing;
+using Causeway.Proxy.Forwarding;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+
+namespace Causeway.Proxy.Telemetry;
+
+/// <summary>
+/// Turns a finished request into an access log entry when the snapshot asks for one on this side (client: outbound
+/// and gateway listeners; server: inbound). Nothing is built when logging is off, so it costs nothing then.
+/// </summary>
+internal static class AccessLogging
+{
+    public static void Log(
+        AccessLogWriter? writer, ProxySnapshot? snapshot, HttpContext ctx, TrafficDirection direction, long start,
+        int status, string flag, string cluster, UpstreamEndpoint? endpoint, string requestId, string routeName, long bytesSent, bool fromUpstream)
+    {
+        if (writer is null || snapshot?.AccessLog is not { } settings || !(direction == TrafficDirection.Inbound ? settings.Server : settings.Client))
+        {
+            return;
+        }
+
+        var request = ctx.Request;
+        var elapsed = System.Diagnostics.Stopwatch.GetElapsedTime(start);
+        var target = ctx.Features.Get<IHttpRequestFeature>()?.RawTarget ?? request.Path + request.QueryString;
+        writer.Log(new AccessLogEntry(
+            DateTimeOffset.UtcNow - elapsed,
+            request.Method,
+            target,
+            request.Protocol,
+            status,
+            flag,
+            Details(flag, fromUpstream),
+            request.ContentLength ?? 0,
+            bytesSent,
+            (long)elapsed.TotalMilliseconds,
+            request.Headers["x-forwarded-for"].ToString(),
+            request.Headers.UserAgent.ToString(),
+            requestId.Length > 0 ? requestId : request.Headers["x-request-id"].ToString(),
+            request.Host.Value ?? "",
+            endpoint?.Key ?? "",
+            cluster,
+            $"{ctx.Connection.LocalIpAddress}:{ctx.Connection.LocalPort}",
+            $"{ctx.Connection.RemoteIpAddress}:{ctx.Connection.RemotePort}",
+            ctx.Features.Get<Microsoft.AspNetCore.Connections.Features.ITlsHandshakeFeature>()?.HostName ?? "",
+            routeName));
+    }
+
+    /// <summary>Envoy's %RESPONSE_CODE_DETAILS% for what Causeway does.</summary>
+    private static string Details(string flag, bool fromUpstream) => flag switch
+    {
+        _ when fromUpstream => "via_upstream",
+        ResponseFlags.NoRoute => "route_not_found",
+        ResponseFlags.NoClusterFound => "cluster_not_found",
+        ResponseFlags.RateLimited => "local_rate_limited",
+        ResponseFlags.DownstreamProtocolError => "protocol_error",
+        ResponseFlags.DownstreamConnectionTermination => "downstream_remote_disconnect",
+        _ when flag.Contains(ResponseFlags.FaultInjected, StringComparison.Ordinal) => "fault_filter_abort",
+        _ when flag.StartsWith(ResponseFlags.NoHealthyUpstream, StringComparison.Ordinal) => "no_healthy_upstream",
+        _ when flag.StartsWith(ResponseFlags.UpstreamConnectionFailure, StringComparison.Ordinal) => "upstream_reset_before_response_started{connection_failure}",
+        _ when flag.StartsWith(ResponseFlags.UpstreamOverflow, StringComparison.Ordinal) => "upstream_reset_before_response_started{overflow}",
+        _ when flag.StartsWith(ResponseFlags.UpstreamRequestTimeout, StringComparison.Ordinal) => "response_timeout",
+        _ when flag.StartsWith(ResponseFlags.UpstreamConnectionTermination, StringComparison.Ordinal) => "upstream_reset_before_response_started{connection_termination}",
+        _ when flag.StartsWith(ResponseFlags.UpstreamRemoteReset, StringComparison.Ordinal) => "upstream_reset_after_response_started{remote_reset}",
+        _ => "direct_response",
+    };
+}

@@ -1,0 +1,96 @@
+using System.Text.Json;
+using Causeway.ControlPlane.Mesh;
+using Causeway.Proxy.Tests.Support;
+
+namespace Causeway.Proxy.Tests.EndToEnd;
+
+/// <summary>
+/// Access logs as Istio turns them on (MeshConfig accessLogFile/accessLogEncoding, or Telemetry accessLogging with the
+/// "envoy" provider): Envoy's default text format (Istio's EnvoyTextLogFormat) or JSON, with flags and response code
+/// details, written off the request path.
+/// </summary>
+public sealed class AccessLogTests : IAsyncLifetime
+{
+    private readonly HttpClient client = new(new SocketsHttpHandler { UseProxy = false });
+    private readonly string file = Path.Combine(Path.GetTempPath(), $"causeway-access-{Guid.NewGuid():N}.log");
+    private Backend reviews = null!;
+
+    public async Task InitializeAsync() => reviews = await Backend.StartAsync("reviews");
+
+    public async Task DisposeAsync()
+    {
+        client.Dispose();
+        await reviews.DisposeAsync();
+        File.Delete(file);
+    }
+
+    [Fact]
+    public async Task Text_lines_follow_envoys_default_format_with_flags_and_details()
+    {
+        await using var proxy = await ProxyUnderTest.SidecarAsync(Mesh(), new MeshSettings(AccessLogFile: file), "client", "default", 9080);
+        await Get(proxy, "reviews", "/ratings?x=1", "curl/8.0");
+        await Get(proxy, "nowhere", "/", "curl/8.0");
+        var lines = await LinesAsync(2);
+
+        // [START] "METHOD PATH PROTOCOL" CODE FLAGS DETAILS - "-" RX TX DURATION - "XFF" "UA" "ID" "AUTHORITY" "UPSTREAM" CLUSTER - LOCAL REMOTE SNI ROUTE
+        var ok = lines.Single(l => l.Contains(" 200 ", StringComparison.Ordinal));
+        Assert.Matches(@"^\[\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z\] ""GET /ratings\?x=1 HTTP/1\.1"" 200 - via_upstream - ""-"" 0 \d+ \d+ - ""-"" ""curl/8\.0"" ""[0-9a-f-]{36}"" ""reviews"" ""127\.0\.0\.1:\d+"" outbound\|9080\|\|reviews\.default\.svc\.cluster\.local - 127\.0\.0\.1:\d+ 127\.0\.0\.1:\d+ - default$", ok);
+        var notFound = lines.Single(l => l.Contains(" 404 ", StringComparison.Ordinal));
+        Assert.Contains("\"GET / HTTP/1.1\" 404 NR route_not_found - \"-\"", notFound, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Json_encoding_writes_the_same_fields_under_envoys_keys()
+    {
+        await using var proxy = await ProxyUnderTest.SidecarAsync(Mesh(), new MeshSettings(AccessLogFile: file, AccessLogJson: true), "client", "default", 9080);
+        await Get(proxy, "reviews", "/", "tester");
+        var entry = JsonDocument.Parse((await LinesAsync(1))[0]).RootElement;
+        Assert.Equal("GET", entry.GetProperty("method").GetString());
+        Assert.Equal(200, entry.GetProperty("response_code").GetInt32());
+        Assert.Equal("-", entry.GetProperty("response_flags").GetString());
+        Assert.Equal("via_upstream", entry.GetProperty("response_code_details").GetString());
+        Assert.Equal("tester", entry.GetProperty("user_agent").GetString());
+        Assert.Equal("outbound|9080||reviews.default.svc.cluster.local", entry.GetProperty("upstream_cluster").GetString());
+    }
+
+    [Fact]
+    public async Task A_telemetry_resource_can_turn_the_mesh_wide_log_off_for_a_namespace()
+    {
+        // Telemetry in the workload's namespace wins over the mesh config.
+        var yaml = Mesh() + """
+            ---
+            apiVersion: telemetry.istio.io/v1
+            kind: Telemetry
+            metadata: {name: quiet, namespace: default}
+            spec:
+              accessLogging: [{disabled: true}]
+            """;
+        await using var proxy = await ProxyUnderTest.SidecarAsync(yaml, new MeshSettings(AccessLogFile: file), "client", "default", 9080);
+        Assert.Null(proxy.Snapshot.AccessLog);
+        await Get(proxy, "reviews", "/", "x");
+        await Task.Delay(300);
+        Assert.False(File.Exists(file) && new FileInfo(file).Length > 0);
+    }
+
+    private string Mesh() => MeshYaml.Service("reviews", "default", [(reviews, "v1")]) + MeshYaml.Client();
+
+    private async Task Get(ProxyUnderTest proxy, string host, string path, string agent)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, proxy.Url(9080, path));
+        request.Headers.Host = host;
+        request.Headers.UserAgent.ParseAdd(agent);
+        using var response = await client.SendAsync(request);
+        await response.Content.LoadIntoBufferAsync();
+    }
+
+    private async Task<List<string>> LinesAsync(int count)
+    {
+        var lines = new List<string>();
+        await Eventually.Until(() =>
+        {
+            lines = File.Exists(file) ? File.ReadAllLines(file).Where(l => l.Length > 0).ToList() : [];
+            return lines.Count >= count;
+        });
+        return lines;
+    }
+}
