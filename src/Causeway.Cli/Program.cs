@@ -16,6 +16,7 @@ internal static class Program
             ControlPlaneCommands.ControlPlane(),
             ControlPlaneCommands.Status(),
             ProxyConfigCommand.Create(),
+            ExplainCommand.Create(),
             LocalCommands.Up(),
             LocalCommands.Demo(),
         };

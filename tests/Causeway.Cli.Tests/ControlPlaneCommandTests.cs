@@ -37,12 +37,34 @@ public sealed class ControlPlaneCommandTests
 
             (code, var endpoints, _) = CausewayProcess.Run($"proxy-config endpoints productpage-v1.bookinfo --control-plane http://127.0.0.1:{status}");
             Assert.Contains("bookinfo/reviews-v2", endpoints, StringComparison.Ordinal);
+
+            // explain: jason's request takes the header route to v2, from the sample's VirtualService and file.
+            (code, var jason, err) = CausewayProcess.Run($"explain productpage-v1.bookinfo --url http://reviews:9080/reviews/1 -H \"end-user: jason\" --control-plane http://127.0.0.1:{status}");
+            Assert.True(code == 0, err);
+            Assert.Contains("from VirtualService bookinfo/reviews http[0]", jason, StringComparison.Ordinal);
+            Assert.Contains("virtual-services.yaml", jason, StringComparison.Ordinal);
+            Assert.Contains("destination outbound|9080|v2|reviews.bookinfo.svc.cluster.local weight 100", jason, StringComparison.Ordinal);
+            Assert.Contains("bookinfo/reviews-v2", jason, StringComparison.Ordinal);
+            (_, var nowhere, _) = CausewayProcess.Run($"explain productpage-v1.bookinfo --url http://nowhere:9080/ --control-plane http://127.0.0.1:{status}");
+            Assert.Contains("404 NR: no virtual host", nowhere, StringComparison.Ordinal);
         }
         finally
         {
             proxy.Kill(entireProcessTree: true);
             cp.Kill(entireProcessTree: true);
         }
+    }
+
+    [Fact]
+    public void Explain_says_what_a_response_flag_means_and_where_to_look()
+    {
+        var (code, stdout, _) = CausewayProcess.Run("explain --flag UO");
+        Assert.Equal(0, code);
+        Assert.Contains("circuit breaker", stdout, StringComparison.Ordinal);
+        Assert.Contains("connectionPool", stdout, StringComparison.Ordinal);
+        (code, stdout, _) = CausewayProcess.Run("explain --flag XYZ");
+        Assert.Equal(1, code);
+        Assert.Contains("Known: NR, NC, UH", stdout, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -27,25 +27,10 @@ internal static class ProxyConfigCommand
             var adminUrl = parse.GetValue(admin);
             try
             {
+                adminUrl ??= await AdminOf(http, parse.GetValue(controlPlane)!, parse.GetValue(workload), cancel).ConfigureAwait(false);
                 if (adminUrl is null)
                 {
-                    var target = parse.GetValue(workload);
-                    if (target is null)
-                    {
-                        await Console.Error.WriteLineAsync("give the proxy as NAME.NAMESPACE, or its admin address with --admin").ConfigureAwait(false);
-                        return 2;
-                    }
-
-                    var status = JsonDocument.Parse(await http.GetStringAsync(new Uri(new Uri(parse.GetValue(controlPlane)!), "/status"), cancel).ConfigureAwait(false)).RootElement;
-                    var match = status.GetProperty("proxies").EnumerateArray()
-                        .FirstOrDefault(p => p.GetProperty("proxy").GetString()!.EndsWith(" " + target, StringComparison.Ordinal));
-                    if (match.ValueKind == JsonValueKind.Undefined || match.GetProperty("admin").GetString() is not { Length: > 0 } found)
-                    {
-                        await Console.Error.WriteLineAsync($"no connected proxy {target} at the control plane ({parse.GetValue(controlPlane)}); `causeway status` lists them").ConfigureAwait(false);
-                        return 1;
-                    }
-
-                    adminUrl = "http://" + found;
+                    return 1;
                 }
 
                 var dump = await http.GetStringAsync(new Uri(new Uri(adminUrl), "/config_dump"), cancel).ConfigureAwait(false);
@@ -66,6 +51,27 @@ internal static class ProxyConfigCommand
             }
         });
         return command;
+    }
+
+    /// <summary>A proxy's admin address, from the control plane's status; null (after saying why) when not found.</summary>
+    internal static async Task<string?> AdminOf(HttpClient http, string controlPlane, string? target, CancellationToken cancel)
+    {
+        if (target is null)
+        {
+            await Console.Error.WriteLineAsync("give the proxy as NAME.NAMESPACE, or its admin address with --admin").ConfigureAwait(false);
+            return null;
+        }
+
+        var status = JsonDocument.Parse(await http.GetStringAsync(new Uri(new Uri(controlPlane), "/status"), cancel).ConfigureAwait(false)).RootElement;
+        var match = status.GetProperty("proxies").EnumerateArray()
+            .FirstOrDefault(p => p.GetProperty("proxy").GetString()!.EndsWith(" " + target, StringComparison.Ordinal));
+        if (match.ValueKind == JsonValueKind.Undefined || match.GetProperty("admin").GetString() is not { Length: > 0 } found)
+        {
+            await Console.Error.WriteLineAsync($"no connected proxy {target} at the control plane ({controlPlane}); `causeway status` lists them").ConfigureAwait(false);
+            return null;
+        }
+
+        return "http://" + found;
     }
 
     private static void Print(string kind, ProxySnapshot s, List<string[]> rows)
