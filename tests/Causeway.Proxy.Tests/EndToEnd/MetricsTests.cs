@@ -63,6 +63,11 @@ public sealed class MetricsTests : IAsyncLifetime
         Assert.True(buckets.Zip(buckets.Skip(1)).All(p => p.First.Count <= p.Second.Count));
         Assert.Equal(3, Series(text, "istio_request_duration_milliseconds_count", "response_code=\"200\"").Value);
         Assert.Equal(3, Series(text, "istio_response_bytes_count", "response_code=\"200\"").Value);
+
+        // The proxy's own statistics ride along: cluster counters, endpoints in flight, memory, config version.
+        Assert.Equal(0, Series(text, "envoy_cluster_upstream_rq_retry", "reviews.default.svc.cluster.local").Value);
+        Assert.Equal(1, Series(text, "causeway_proxy_config_info", $"version=\"{proxy.Snapshot.Version}\"").Value);
+        Assert.Matches(@"(?m)^causeway_proxy_resident_memory_bytes \d+$", text);
     }
 
     [Fact]
