@@ -19,8 +19,7 @@ public sealed class DirectoryConfigSource : IAsyncDisposable
     private readonly TimeSpan quiet;
     private readonly TimeSpan maxDelay;
     private readonly MeshSettings settings;
-    private readonly FileSystemWatcher? watcher;
-    private readonly SemaphoreSlim signal = new(0);
+    private readonly DirectoryChanges changes;
     private readonly CancellationTokenSource stop = new();
     private readonly Task loop;
     private long number;
@@ -32,19 +31,7 @@ public sealed class DirectoryConfigSource : IAsyncDisposable
         this.maxDelay = maxDelay;
         this.settings = settings ?? MeshSettings.Default;
         Current = Load();
-        try
-        {
-            watcher = new FileSystemWatcher(this.directory) { IncludeSubdirectories = true, EnableRaisingEvents = true };
-            watcher.Changed += (_, _) => signal.Release();
-            watcher.Created += (_, _) => signal.Release();
-            watcher.Deleted += (_, _) => signal.Release();
-            watcher.Renamed += (_, _) => signal.Release();
-        }
-        catch (Exception ex) when (ex is IOException or ArgumentException or PlatformNotSupportedException)
-        {
-            watcher = null; // polling only
-        }
-
+        changes = new DirectoryChanges(this.directory);
         loop = RunAsync();
     }
 
@@ -106,7 +93,7 @@ public sealed class DirectoryConfigSource : IAsyncDisposable
         {
             try
             {
-                await signal.WaitAsync(TimeSpan.FromSeconds(1), stop.Token).ConfigureAwait(false);
+                await changes.WaitAsync(TimeSpan.FromSeconds(1), stop.Token).ConfigureAwait(false);
             }
             catch (OperationCanceledException)
             {
@@ -168,8 +155,7 @@ public sealed class DirectoryConfigSource : IAsyncDisposable
         {
         }
 
-        watcher?.Dispose();
         stop.Dispose();
-        signal.Dispose();
+        changes.Dispose();
     }
 }

@@ -18,9 +18,8 @@ public sealed class StaticConfigSource : IAsyncDisposable
     private readonly WorkloadIdentity identity;
     private readonly Func<ProxySnapshot, Task<string?>> apply;
     private readonly Action<string> report;
-    private readonly FileSystemWatcher? watcher;
     private readonly CancellationTokenSource stop = new();
-    private readonly SemaphoreSlim signal = new(0);
+    private readonly DirectoryChanges changes;
     private readonly Task loop;
     private string fingerprint = "";
 
@@ -34,18 +33,7 @@ public sealed class StaticConfigSource : IAsyncDisposable
         this.identity = identity;
         this.apply = apply;
         this.report = report;
-        try
-        {
-            watcher = new FileSystemWatcher(directory) { IncludeSubdirectories = true, EnableRaisingEvents = true };
-            watcher.Changed += (_, _) => signal.Release();
-            watcher.Created += (_, _) => signal.Release();
-            watcher.Deleted += (_, _) => signal.Release();
-            watcher.Renamed += (_, _) => signal.Release();
-        }
-        catch (Exception ex) when (ex is IOException or ArgumentException or PlatformNotSupportedException)
-        {
-            report("file watching unavailable, polling only: " + ex.Message);
-        }
+        changes = new DirectoryChanges(directory, report);
 
         loop = RunAsync(pollInterval ?? TimeSpan.FromSeconds(1));
     }
@@ -114,7 +102,7 @@ public sealed class StaticConfigSource : IAsyncDisposable
 
             try
             {
-                await signal.WaitAsync(poll, stop.Token).ConfigureAwait(false);
+                await changes.WaitAsync(poll, stop.Token).ConfigureAwait(false);
             }
             catch (OperationCanceledException)
             {
@@ -128,7 +116,7 @@ public sealed class StaticConfigSource : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await stop.CancelAsync().ConfigureAwait(false);
-        signal.Release();
+        changes.Wake();
         try
         {
             await loop.ConfigureAwait(false);
@@ -137,8 +125,7 @@ public sealed class StaticConfigSource : IAsyncDisposable
         {
         }
 
-        watcher?.Dispose();
         stop.Dispose();
-        signal.Dispose();
+        changes.Dispose();
     }
 }
