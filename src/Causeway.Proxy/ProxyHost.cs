@@ -40,7 +40,7 @@ public sealed class ProxyHost : IAsyncDisposable
     public static async Task<ProxyHost> StartAsync(ProxyOptions options)
     {
         var state = new ProxyState();
-        var stats = new ProxyStats();
+        var stats = new ProxyStats { Tracer = new Telemetry.Tracer(options.TracingEndpoint, "causeway-proxy") };
         ProxyHost? host = null;
         var admin = await AdminServer.StartAsync(new IPEndPoint(options.AdminAddress, options.AdminPort), state, stats, () => host?.lastStatus ?? "").ConfigureAwait(false);
         host = new ProxyHost(options, state, stats, admin);
@@ -78,5 +78,6 @@ public sealed class ProxyHost : IAsyncDisposable
         await listeners.DisposeAsync().ConfigureAwait(false);
         await admin.DisposeAsync().ConfigureAwait(false);
         State.Dispose();
+        Stats.Tracer.Dispose(); // flushes spans still queued for export
     }
 }

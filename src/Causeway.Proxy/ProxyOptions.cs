@@ -23,6 +23,9 @@ public sealed class ProxyOptions
 
     public IPAddress AdminAddress { get; init; } = IPAddress.Loopback;
 
+    /// <summary>Where spans go (an OTLP/HTTP collector, e.g. http://127.0.0.1:4318); none: spans are not exported.</summary>
+    public Uri? TracingEndpoint { get; init; }
+
     /// <summary>Envoy's admin port by default; 0 picks a free port.</summary>
     public int AdminPort { get; init; } = 15000;
 }

@@ -60,13 +60,17 @@ internal static class ProxyCommand
             Description = "CONFIG_PORT=LOCAL_PORT, repeatable: bind a listener declared on one port to another locally. Istio's ingress maps Service port 80 to 8080 in its pod; on one machine a Gateway server on port 80 can be served on 18080 with --port-map 80=18080.",
             AllowMultipleArgumentsPerToken = true,
         };
+        var tracing = new Option<string?>("--tracing-endpoint")
+        {
+            Description = "OTLP/HTTP collector for spans, e.g. http://127.0.0.1:4318 (spans are sent to /v1/traces). Which requests are traced comes from Telemetry resources.",
+        };
         var meshConfig = new Option<string?>("--mesh-config")
         {
             Description = "Istio mesh config file (the `mesh` key of the istio ConfigMap); Causeway reads defaultHttpRetryPolicy (the retry policy of routes without `retries`), accessLogFile and accessLogEncoding from it.",
         };
         var command = new Command("proxy", "Run the Causeway proxy (sidecar or gateway) from a directory of Istio YAML.")
         {
-            config, controlPlane, role, workload, gatewayLabels, gatewayNamespace, meshConfig, adminPort, outboundAddress, gatewayAddress, portMap,
+            config, controlPlane, role, workload, gatewayLabels, gatewayNamespace, meshConfig, tracing, adminPort, outboundAddress, gatewayAddress, portMap,
         };
         command.SetAction(async (parse, cancel) =>
         {
@@ -112,6 +116,7 @@ internal static class ProxyCommand
                 OutboundAddress = IPAddress.Parse(parse.GetValue(outboundAddress)!),
                 GatewayAddress = IPAddress.Parse(parse.GetValue(gatewayAddress)!),
                 PortMap = ParsePortMap(parse.GetValue(portMap) ?? []),
+                TracingEndpoint = parse.GetValue(tracing) is { } endpoint ? new Uri(endpoint) : null,
             };
             await using var host = await ProxyHost.StartAsync(options).ConfigureAwait(false);
             host.Status += Lifetime.Print;

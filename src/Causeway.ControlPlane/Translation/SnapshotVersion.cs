@@ -25,7 +25,7 @@ public static class SnapshotVersion
     /// <summary>A snapshot sharing the parts (no deep copy: a snapshot can be large), without its version.</summary>
     private static ProxySnapshot Shallow(ProxySnapshot snapshot, bool withEndpoints)
     {
-        var copy = new ProxySnapshot { Proxy = snapshot.Proxy, AccessLog = snapshot.AccessLog };
+        var copy = new ProxySnapshot { Proxy = snapshot.Proxy, AccessLog = snapshot.AccessLog, Tracing = snapshot.Tracing };
         copy.Listeners.Add(snapshot.Listeners);
         copy.RouteTables.Add(snapshot.RouteTables);
         copy.Clusters.Add(snapshot.Clusters);

@@ -20,7 +20,7 @@ namespace Causeway.Proxy.Forwarding;
 internal readonly record struct ForwardResult(int Status, string Flag);
 
 /// <summary>What forwarding needs besides the request: the stats, the randomness and the request's hash key.</summary>
-internal readonly record struct ForwardContext(ProxyStats Stats, Random Random, ulong? Hash, ProxySnapshot? Snapshot, TrafficDirection Direction, long Start, AccessLogWriter? Log);
+internal readonly record struct ForwardContext(ProxyStats Stats, Random Random, ulong? Hash, ProxySnapshot? Snapshot, TrafficDirection Direction, long Start, AccessLogWriter? Log, System.Diagnostics.Activity? Span = null);
 
 /// <summary>
 /// Sends one request to one upstream host and streams the response back, after YARP's design written fresh: the
@@ -319,6 +319,7 @@ internal static class HttpForwarder
     private static void Record(HttpContext ctx, ForwardContext env, ClusterRuntime cluster, UpstreamEndpoint? endpoint, ForwardResult result, long responseBytes, int grpcStatus = -1)
     {
         env.Stats.Record(cluster.Name, result.Status, result.Flag);
+        Tracer.End(env.Span, ctx, env.Snapshot, cluster.Name, result.Status, result.Flag, ctx.Request.Headers["x-request-id"].ToString(), responseBytes);
         env.Stats.Istio.RecordRequest(env.Snapshot, env.Direction, cluster, endpoint, result.Status, result.Flag,
             ctx.Request.ContentType?.StartsWith("application/grpc", StringComparison.Ordinal) == true, grpcStatus,
             Stopwatch.GetElapsedTime(env.Start).TotalMilliseconds, ctx.Request.ContentLength ?? 0, responseBytes);

@@ -116,7 +116,13 @@ public sealed class ProxyRequestHandler(ProxyState state, ProxyStats stats, Rand
 
         var target = new UpstreamRequest(
             Rewrite(route.Route, request), RewriteAuthority(route.Route, request), ForwardedFor(ctx), RequestId(ctx), route.Route, destination);
-        var env = new ForwardContext(stats, random, HashFor(ctx, cluster), snapshot.Source, scope.Direction, scope.Start, snapshot.AccessLog);
+        System.Diagnostics.Activity? span = null;
+        if (snapshot.Source.Tracing is { } tracing)
+        {
+            (span, target.TraceHeaders) = stats.Tracer.Start(ctx, tracing, scope.Direction, random);
+        }
+
+        var env = new ForwardContext(stats, random, HashFor(ctx, cluster), snapshot.Source, scope.Direction, scope.Start, snapshot.AccessLog, span);
         return route.Route.Mirrors.Count > 0
             ? MirrorThenForwardAsync(ctx, snapshot, route.Route, cluster, target, policy, env)
             : HttpForwarder.ForwardAsync(ctx, cluster, target, policy, env);

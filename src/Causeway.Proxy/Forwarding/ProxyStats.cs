@@ -12,6 +12,9 @@ public sealed class ProxyStats
     /// <summary>Istio's standard metrics, rendered at /stats/prometheus.</summary>
     public Telemetry.IstioMetrics Istio { get; } = new();
 
+    /// <summary>Spans for sampled requests (exported when the proxy has an OTLP endpoint).</summary>
+    public Telemetry.Tracer Tracer { get; init; } = new(null, "causeway-proxy");
+
     private readonly ConcurrentDictionary<(string Cluster, int Code, string Flag), long[]> requests = new();
 
     public void Record(string cluster, int code, string flag)

@@ -18,6 +18,9 @@ internal sealed class UpstreamRequest(string pathAndQuery, string authority, str
     /// <summary>The incoming x-forwarded-for with the client's address appended.</summary>
     public string ForwardedFor { get; } = forwardedFor;
 
+    /// <summary>The trace headers to send upstream in place of the incoming ones (tracing on); null leaves them as they came.</summary>
+    public IEnumerable<(string Name, string Value)>? TraceHeaders { get; set; }
+
     /// <summary>The route's name, for the access log (Envoy's %ROUTE_NAME%).</summary>
     public string RouteName => route.Name;
 

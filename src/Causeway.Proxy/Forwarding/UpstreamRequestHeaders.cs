@@ -37,6 +37,11 @@ internal static class UpstreamRequestHeaders
                 continue;
             }
 
+            if (target.TraceHeaders is not null && IsTraceHeader(name))
+            {
+                continue; // replaced by this proxy's span below
+            }
+
             if (name.Equals("x-forwarded-for", StringComparison.OrdinalIgnoreCase) ||
                 name.Equals("x-request-id", StringComparison.OrdinalIgnoreCase) ||
                 name.Equals("x-envoy-attempt-count", StringComparison.OrdinalIgnoreCase))
@@ -57,7 +62,18 @@ internal static class UpstreamRequestHeaders
 
         headers.TryAddWithoutValidation("x-request-id", target.RequestId);
         headers.TryAddWithoutValidation("x-envoy-attempt-count", target.AttemptText);
+        if (target.TraceHeaders is { } trace)
+        {
+            foreach (var (traceName, value) in trace)
+            {
+                headers.TryAddWithoutValidation(traceName, value);
+            }
+        }
     }
+
+    private static bool IsTraceHeader(string name) =>
+        name.Equals("traceparent", StringComparison.OrdinalIgnoreCase) || name.Equals("tracestate", StringComparison.OrdinalIgnoreCase) ||
+        name.Equals("b3", StringComparison.OrdinalIgnoreCase) || name.StartsWith("x-b3-", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>A single value goes in as a string: casting StringValues to IEnumerable would box and enumerate.</summary>
     private static void Add(System.Net.Http.Headers.HttpHeaders? headers, string name, StringValues values)

@@ -69,10 +69,14 @@ internal sealed class ProxyUnderTest : IAsyncDisposable
         return error;
     }
 
-    private static async Task<ProxyUnderTest> StartAsync(string yaml, Func<MeshState, ProxyRequest> request, uint[] configPorts, MeshSettings? settings = null)
+    /// <summary>A sidecar that exports spans to an OTLP/HTTP collector.</summary>
+    public static Task<ProxyUnderTest> SidecarAsync(string yaml, Uri tracingEndpoint, string workload, string ns, params uint[] configPorts) =>
+        StartAsync(yaml, mesh => ProxyRequestFor(mesh, workload, ns), configPorts, tracingEndpoint: tracingEndpoint);
+
+    private static async Task<ProxyUnderTest> StartAsync(string yaml, Func<MeshState, ProxyRequest> request, uint[] configPorts, MeshSettings? settings = null, Uri? tracingEndpoint = null)
     {
         var ports = configPorts.ToDictionary(p => p, _ => FreePort.Next());
-        var host = await ProxyHost.StartAsync(new ProxyOptions { AdminPort = 0, PortMap = ports, GatewayAddress = IPAddress.Loopback });
+        var host = await ProxyHost.StartAsync(new ProxyOptions { AdminPort = 0, PortMap = ports, GatewayAddress = IPAddress.Loopback, TracingEndpoint = tracingEndpoint });
         var mesh = settings is null ? Load(yaml) : new MeshState(Load(yaml).Resources, settings: settings);
         var snapshot = ProxySnapshotBuilder.Build(mesh, request(mesh));
         var error = await host.ApplyAsync(snapshot);

@@ -1,0 +1,153 @@
+using System.Net;
+using System.Text.Json;
+using Causeway.Proxy.Tests.Support;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Causeway.Proxy.Tests.EndToEnd;
+
+/// <summary>
+/// Tracing as Istio's Telemetry API turns it on: the proxy's span joins the caller's trace (W3C traceparent or B3),
+/// the upstream sees the proxy's span as its parent in the same format, the caller's sampling decision is kept
+/// (otherwise the configured percentage decides), and sampled spans reach an OTLP collector.
+/// </summary>
+public sealed class TracingTests : IAsyncLifetime
+{
+    private const string TraceId = "4bf92f3577b34da6a3ce929d0e0e4736";
+    private const string ParentSpan = "00f067aa0ba902b7";
+    private readonly HttpClient client = new(new SocketsHttpHandler { UseProxy = false });
+    private Backend backend = null!;
+
+    public async Task InitializeAsync() => backend = await Backend.StartAsync("reviews");
+
+    public async Task DisposeAsync()
+    {
+        client.Dispose();
+        await backend.DisposeAsync();
+    }
+
+    private string Mesh(double percent) => MeshYaml.Service("reviews", "default", [(backend, "v1")]) + MeshYaml.Client() + $"""
+        ---
+        apiVersion: telemetry.istio.io/v1
+        kind: Telemetry
+        metadata: {"{"}name: tracing, namespace: istio-system{"}"}
+        spec:
+          tracing: [{"{"}providers: [{"{"}name: otel{"}"}], randomSamplingPercentage: {percent.ToString(System.Globalization.CultureInfo.InvariantCulture)}{"}"}]
+        """;
+
+    [Fact]
+    public async Task The_proxy_span_joins_the_callers_w3c_trace_and_becomes_the_upstreams_parent()
+    {
+        await using var collector = await Collector.StartAsync();
+        await using (var proxy = await ProxyUnderTest.SidecarAsync(Mesh(100), new Uri($"http://127.0.0.1:{collector.Port}"), "client", "default", 9080))
+        {
+            var headers = await Forward(proxy, ("traceparent", $"00-{TraceId}-{ParentSpan}-01"));
+            var parts = headers["traceparent"].Split('-');
+            Assert.Equal(TraceId, parts[1]);           // same trace
+            Assert.NotEqual(ParentSpan, parts[2]);     // the proxy's own span is the parent upstream
+            Assert.Equal("01", parts[3]);
+        }
+
+        // Disposing the proxy flushes its spans: the collector got an OTLP export carrying the trace id.
+        await Eventually.Until(() => collector.Received.Any(body => Contains(body, Convert.FromHexString(TraceId))));
+    }
+
+    [Fact]
+    public async Task B3_multi_headers_are_carried_on_in_b3_with_the_callers_sampling_decision()
+    {
+        await using var proxy = await ProxyUnderTest.SidecarAsync(Mesh(100), "client", "default", 9080);
+        var headers = await Forward(proxy, ("x-b3-traceid", TraceId), ("x-b3-spanid", ParentSpan), ("x-b3-sampled", "0"));
+        Assert.Equal(TraceId, headers["x-b3-traceid"]);
+        Assert.NotEqual(ParentSpan, headers["x-b3-spanid"]);
+        Assert.Equal("0", headers["x-b3-sampled"]); // the caller said no: the proxy does not sample it
+        Assert.EndsWith("-00", headers["traceparent"], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Without_a_caller_decision_the_percentage_decides_and_a_new_trace_starts()
+    {
+        await using var none = await ProxyUnderTest.SidecarAsync(Mesh(0), "client", "default", 9080);
+        var unsampled = await Forward(none);
+        Assert.EndsWith("-00", unsampled["traceparent"], StringComparison.Ordinal);
+
+        await using var all = await ProxyUnderTest.SidecarAsync(Mesh(100), "client", "default", 9080);
+        var first = (await Forward(all))["traceparent"].Split('-');
+        var second = (await Forward(all))["traceparent"].Split('-');
+        Assert.Equal("01", first[3]);
+        Assert.NotEqual(first[1], second[1]); // each request without context starts its own trace
+    }
+
+    [Fact]
+    public async Task Without_a_tracing_telemetry_the_headers_pass_through_untouched()
+    {
+        await using var proxy = await ProxyUnderTest.SidecarAsync(MeshYaml.Service("reviews", "default", [(backend, "v1")]) + MeshYaml.Client(), "client", "default", 9080);
+        Assert.Null(proxy.Snapshot.Tracing);
+        var headers = await Forward(proxy, ("traceparent", $"00-{TraceId}-{ParentSpan}-01"));
+        Assert.Equal($"00-{TraceId}-{ParentSpan}-01", headers["traceparent"]);
+    }
+
+    private async Task<Dictionary<string, string>> Forward(ProxyUnderTest proxy, params (string Name, string Value)[] headers)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, proxy.Url(9080, "/"));
+        request.Headers.Host = "reviews";
+        foreach (var (name, value) in headers)
+        {
+            request.Headers.TryAddWithoutValidation(name, value);
+        }
+
+        using var response = await client.SendAsync(request);
+        var echo = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("headers");
+        return echo.EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetString() ?? "");
+    }
+
+    private static bool Contains(byte[] haystack, byte[] needle) => haystack.AsSpan().IndexOf(needle) >= 0;
+
+    /// <summary>A stand-in OTLP/HTTP collector: keeps the bodies POSTed to /v1/traces (protobuf) and answers 200.</summary>
+    private sealed class Collector : IAsyncDisposable
+    {
+        private readonly WebApplication app;
+
+        private Collector(WebApplication app, int port)
+        {
+            this.app = app;
+            Port = port;
+        }
+
+        public int Port { get; }
+
+        public List<byte[]> Received { get; } = [];
+
+        public static async Task<Collector> StartAsync()
+        {
+            var port = FreePort.Next();
+            var builder = WebApplication.CreateSlimBuilder();
+            builder.Logging.ClearProviders();
+            builder.WebHost.ConfigureKestrel(o => o.Listen(IPAddress.Loopback, port));
+            var app = builder.Build();
+            var collector = new Collector(app, port);
+            app.Run(async ctx =>
+            {
+                using var body = new MemoryStream();
+                await ctx.Request.Body.CopyToAsync(body);
+                if (ctx.Request.Path == "/v1/traces")
+                {
+                    lock (collector.Received)
+                    {
+                        collector.Received.Add(body.ToArray());
+                    }
+                }
+
+                ctx.Response.StatusCode = 200;
+            });
+            await app.StartAsync();
+            return collector;
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await app.StopAsync();
+            await app.DisposeAsync();
+        }
+    }
+}
