@@ -93,7 +93,8 @@ public sealed class ControlPlaneHost : IAsyncDisposable
             {
                 "/ready" => (200, "ready\n"),
                 "/status" or "/debug/status" => (200, host is null ? "{}" : host.StatusJson()),
-                _ => (404, "endpoints: /ready /status\n"),
+                "/metrics" => (200, host is null ? "" : host.push.Metrics.Render(host.push.Proxies.Count, host.source.Current.Rejected.Count, host.source.Current.Number)),
+                _ => (404, "endpoints: /ready /status /metrics\n"),
             };
             ctx.Response.StatusCode = code;
             ctx.Response.ContentType = body.StartsWith('{') ? "application/json" : "text/plain";

@@ -34,6 +34,8 @@ public sealed class PushServer : IAsyncDisposable
 
     public int Port { get; private set; }
 
+    public PushMetrics Metrics { get; } = new();
+
     public IReadOnlyCollection<ProxyStream> Proxies => streams.Keys.ToList();
 
     /// <summary>Status lines (connections, NACKs) as they happen.</summary>
@@ -67,10 +69,14 @@ public sealed class PushServer : IAsyncDisposable
     /// <summary>Sends every connected proxy what the new generation changes for it.</summary>
     public void Push(ConfigGeneration generation)
     {
+        var start = System.Diagnostics.Stopwatch.GetTimestamp();
         foreach (var stream in streams.Keys)
         {
             PushTo(stream, generation, forceFull: false);
         }
+
+        Metrics.GenerationPushed(System.Diagnostics.Stopwatch.GetElapsedTime(start), generation.Number);
+        Metrics.MaybeConverged(Proxies);
     }
 
     private void PushTo(ProxyStream stream, ConfigGeneration generation, bool forceFull)
@@ -83,6 +89,7 @@ public sealed class PushServer : IAsyncDisposable
             {
                 stream.Error = error;
                 stream.Send(new ControlMessage { Error = error }, stream.SentVersion, stream.SentStructure);
+                Metrics.ErrorSent();
             }
 
             return;
@@ -100,10 +107,12 @@ public sealed class PushServer : IAsyncDisposable
             var update = new EndpointsUpdate { Version = snapshot.Version, BaseVersion = stream.SentVersion };
             update.Endpoints.Add(snapshot.Endpoints);
             stream.Send(new ControlMessage { Endpoints = update }, snapshot.Version, entry.Structure);
+            Metrics.Pushed(endpointsOnly: true);
             return;
         }
 
         stream.Send(new ControlMessage { Snapshot = snapshot }, snapshot.Version, entry.Structure);
+        Metrics.Pushed(endpointsOnly: false);
     }
 
     private async Task HandleAsync(HttpContext ctx)
@@ -190,9 +199,11 @@ public sealed class PushServer : IAsyncDisposable
                     stream.AckedVersion = message.Ack.Version;
                     stream.AckedAt = DateTimeOffset.UtcNow;
                     stream.LastNack = "";
+                    Metrics.MaybeConverged(Proxies);
                     break;
                 case ProxyMessage.KindOneofCase.Nack:
                     stream.LastNack = $"{message.Nack.Version}: {message.Nack.Reason}";
+                    Metrics.Nacked();
                     Status?.Invoke($"NACK from {stream.Id}: {stream.LastNack}");
                     if (message.Nack.Reason.StartsWith(EndpointsBaseMismatch, StringComparison.Ordinal))
                     {

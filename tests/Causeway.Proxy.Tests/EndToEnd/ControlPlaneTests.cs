@@ -46,6 +46,14 @@ public sealed class ControlPlaneTests : IAsyncLifetime
         await WriteRoute("v2");
         await Until(async () => await BackendOf(mesh.Port) == "v2");
         await Until(() => Task.FromResult(cp.Proxies.Single().AckedVersion == cp.Proxies.Single().SentVersion));
+
+        // The control plane's metrics: one connected proxy, two snapshots pushed, the generation converged.
+        await Until(async () => (await client.GetStringAsync($"http://127.0.0.1:{cp.StatusPort}/metrics")).Contains("pilot_proxy_convergence_time_seconds ", StringComparison.Ordinal));
+        var metrics = await client.GetStringAsync($"http://127.0.0.1:{cp.StatusPort}/metrics");
+        Assert.Contains("\npilot_xds 1\n", metrics, StringComparison.Ordinal);
+        Assert.Contains("pilot_xds_pushes{type=\"snapshot\"} 2\n", metrics, StringComparison.Ordinal);
+        Assert.Contains("\npilot_total_xds_rejects 0\n", metrics, StringComparison.Ordinal);
+        Assert.Contains("\ncauseway_config_rejected_resources 0\n", metrics, StringComparison.Ordinal);
     }
 
     [Fact]
