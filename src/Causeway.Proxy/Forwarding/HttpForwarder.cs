@@ -83,14 +83,16 @@ internal static class HttpForwarder
         var retry = policy.Retry;
         var upgrade = ctx.Features.Get<IHttpUpgradeFeature>() is { IsUpgradableRequest: true } u ? u : null;
         var hasBody = upgrade is null && (ctx.Features.Get<IHttpRequestBodyDetectionFeature>()?.CanHaveBody ?? ctx.Request.ContentLength > 0);
-        using var replay = retry is not null && hasBody ? new RetryBuffer(ctx.Request.Body, RetryBuffer.DefaultLimit) : null;
+        var grpcRequest = ctx.Request.ContentType is { } type && type.StartsWith("application/grpc", StringComparison.Ordinal);
+        var requestMessages = grpcRequest && hasBody ? new CountingGrpcStream(ctx.Request.Body) : null; // istio_request_messages_total
+        var requestBody = requestMessages ?? ctx.Request.Body;
+        using var replay = retry is not null && hasBody ? new RetryBuffer(requestBody, RetryBuffer.DefaultLimit) : null;
         // One source for "client gone or route timeout": the timeout is what fired when the client is still there.
         using var deadline = timeout is { } t ? CancellationTokenSource.CreateLinkedTokenSource(ctx.RequestAborted) : null;
         deadline?.CancelAfter(timeout!.Value);
         var cancel = deadline?.Token ?? ctx.RequestAborted;
         var breaker = state.Breaker.Enabled ? state.Breaker : null;
         var http1 = upgrade is not null || !WantsHttp2(ctx, cluster);
-        var grpcRequest = ctx.Request.ContentType is { } type && type.StartsWith("application/grpc", StringComparison.Ordinal);
         var grpc = retry is not null && grpcRequest;
         UpstreamEndpoint? previous = null;
         UpstreamEndpoint? last = null;
@@ -99,6 +101,7 @@ internal static class HttpForwarder
         long responseBytes = 0;
         var grpcStatus = -1;
         var answered = false; // the response came from upstream (Envoy's "via_upstream")
+        var responseMessages = default(GrpcMessageCounter);
         try
         {
             while (true)
@@ -139,7 +142,7 @@ internal static class HttpForwarder
                 AttemptOutcome outcome;
                 try
                 {
-                    using var request = BuildRequest(ctx, cluster, endpoint, target, upgrade is not null, replay, hasBody);
+                    using var request = BuildRequest(ctx, cluster, endpoint, target, upgrade is not null, replay, hasBody ? requestBody : null);
                     using var perTry = retry?.PerTryTimeout is { } pt ? CancellationTokenSource.CreateLinkedTokenSource(cancel) : null;
                     perTry?.CancelAfter(retry!.PerTryTimeout!.Value);
                     try
@@ -242,6 +245,11 @@ internal static class HttpForwarder
                             while ((read = await upstream.ReadAsync(buffer.AsMemory(), cancel).ConfigureAwait(false)) > 0)
                             {
                                 responseBytes += read;
+                                if (grpcRequest)
+                                {
+                                    responseMessages.Add(buffer.AsSpan(0, read));
+                                }
+
                                 await body.WriteAsync(buffer.AsMemory(0, read), cancel).ConfigureAwait(false);
                                 await body.FlushAsync(cancel).ConfigureAwait(false);
                             }
@@ -304,7 +312,7 @@ internal static class HttpForwarder
                 result = result with { Flag = result.Flag == ResponseFlags.None ? injected : ResponseFlags.Join(injected, result.Flag) };
             }
 
-            Record(ctx, env, cluster, last, result, responseBytes, grpcStatus);
+            Record(ctx, env, cluster, last, result, responseBytes, grpcStatus, requestMessages?.Messages ?? 0, responseMessages.Messages);
             AccessLogging.Log(env.Log, env.Snapshot, ctx, env.Direction, env.Start, result.Status, result.Flag, cluster.Name, last, target.RequestId, target.RouteName, responseBytes, fromUpstream: answered);
         }
 
@@ -316,13 +324,13 @@ internal static class HttpForwarder
     }
 
     /// <summary>The request in the proxy's counters and in Istio's standard metrics.</summary>
-    private static void Record(HttpContext ctx, ForwardContext env, ClusterRuntime cluster, UpstreamEndpoint? endpoint, ForwardResult result, long responseBytes, int grpcStatus = -1)
+    private static void Record(HttpContext ctx, ForwardContext env, ClusterRuntime cluster, UpstreamEndpoint? endpoint, ForwardResult result, long responseBytes, int grpcStatus = -1, long requestMessages = 0, long responseMessages = 0)
     {
         env.Stats.Record(cluster.Name, result.Status, result.Flag);
         Tracer.End(env.Span, ctx, env.Snapshot, cluster.Name, result.Status, result.Flag, ctx.Request.Headers["x-request-id"].ToString(), responseBytes);
         env.Stats.Istio.RecordRequest(env.Snapshot, env.Direction, cluster, endpoint, result.Status, result.Flag,
             ctx.Request.ContentType?.StartsWith("application/grpc", StringComparison.Ordinal) == true, grpcStatus,
-            Stopwatch.GetElapsedTime(env.Start).TotalMilliseconds, ctx.Request.ContentLength ?? 0, responseBytes);
+            Stopwatch.GetElapsedTime(env.Start).TotalMilliseconds, ctx.Request.ContentLength ?? 0, responseBytes, requestMessages, responseMessages);
     }
 
     private static readonly string[] AttemptTexts = ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12", "13", "14", "15", "16"];
@@ -414,7 +422,7 @@ internal static class HttpForwarder
         return new ForwardResult((int)fault.AbortHttpStatus, ResponseFlags.FaultInjected);
     }
 
-    private static HttpRequestMessage BuildRequest(HttpContext ctx, ClusterRuntime cluster, UpstreamEndpoint endpoint, UpstreamRequest target, bool upgrade, RetryBuffer? replay, bool hasBody)
+    private static HttpRequestMessage BuildRequest(HttpContext ctx, ClusterRuntime cluster, UpstreamEndpoint endpoint, UpstreamRequest target, bool upgrade, RetryBuffer? replay, Stream? body)
     {
         var incoming = ctx.Request;
         var message = new HttpRequestMessage(HttpMethod.Parse(incoming.Method), endpoint.UriFor(target.PathAndQuery));
@@ -430,9 +438,9 @@ internal static class HttpForwarder
             message.VersionPolicy = HttpVersionPolicy.RequestVersionExact;
         }
 
-        if (hasBody)
+        if (body is not null)
         {
-            message.Content = new StreamContent(replay?.NextAttempt() ?? incoming.Body, BufferSize);
+            message.Content = new StreamContent(replay?.NextAttempt() ?? body, BufferSize);
         }
 
         if (cluster.Cluster.ConnectionPool?.MaxRequestsPerConnection == 1 && message.Version == HttpVersion.Version11)

@@ -9,7 +9,8 @@ namespace Causeway.Proxy.Telemetry;
 
 /// <summary>
 /// Istio's standard metrics as this proxy reports them (istio.io "Istio Standard Metrics"): istio_requests_total,
-/// istio_request_duration_milliseconds, istio_request_bytes and istio_response_bytes for HTTP and gRPC, and the
+/// istio_request_duration_milliseconds, istio_request_bytes and istio_response_bytes for HTTP and gRPC, the gRPC
+/// message counters (istio_request_messages_total, istio_response_messages_total), and the
 /// istio_tcp_* counters for TCP, with Istio's label names. A series is found by a small struct key (strings and
 /// numbers, compared by value) in a concurrent dictionary and updated with interlocked adds: no lock and no allocation
 /// per request once its label set has been seen. Labels are formatted once, when a series is created.
@@ -20,7 +21,7 @@ public sealed class IstioMetrics
     private readonly ConcurrentDictionary<TcpKey, TcpSeries> tcp = new();
 
     /// <summary>How requests are reported: from the proxy's own identity and the route's destination.</summary>
-    public void RecordRequest(ProxySnapshot? snapshot, TrafficDirection direction, ClusterRuntime? cluster, UpstreamEndpoint? endpoint, int code, string flags, bool grpc, int grpcStatus, double durationMs, long requestBytes, long responseBytes)
+    public void RecordRequest(ProxySnapshot? snapshot, TrafficDirection direction, ClusterRuntime? cluster, UpstreamEndpoint? endpoint, int code, string flags, bool grpc, int grpcStatus, double durationMs, long requestBytes, long responseBytes, long requestMessages = 0, long responseMessages = 0)
     {
         var key = new RequestKey(direction == TrafficDirection.Inbound, cluster?.Name ?? "", endpoint?.Source.Workload ?? "", code, flags, grpc, grpcStatus);
         if (!requests.TryGetValue(key, out var series))
@@ -30,6 +31,12 @@ public sealed class IstioMetrics
         }
 
         Interlocked.Increment(ref series.Count);
+        if (grpc)
+        {
+            Interlocked.Add(ref series.RequestMessages, requestMessages);
+            Interlocked.Add(ref series.ResponseMessages, responseMessages);
+        }
+
         series.Duration.Observe(durationMs);
         series.RequestBytes.Observe(requestBytes);
         series.ResponseBytes.Observe(responseBytes);
@@ -65,6 +72,9 @@ public sealed class IstioMetrics
         Histograms(sb, "istio_request_duration_milliseconds", "Request duration.", series.Select(s => (s.Labels, s.Duration)));
         Histograms(sb, "istio_request_bytes", "Request body sizes.", series.Select(s => (s.Labels, s.RequestBytes)));
         Histograms(sb, "istio_response_bytes", "Response body sizes.", series.Select(s => (s.Labels, s.ResponseBytes)));
+        var grpcSeries = series.Where(s => s.Labels.Contains("request_protocol=\"grpc\"", StringComparison.Ordinal)).ToList();
+        Counter(sb, "istio_request_messages_total", "gRPC messages sent by the client.", grpcSeries.Select(s => (s.Labels, Interlocked.Read(ref s.RequestMessages))));
+        Counter(sb, "istio_response_messages_total", "gRPC messages sent by the server.", grpcSeries.Select(s => (s.Labels, Interlocked.Read(ref s.ResponseMessages))));
         var connections = tcp.Values.OrderBy(s => s.Labels, StringComparer.Ordinal).ToList();
         Counter(sb, "istio_tcp_sent_bytes_total", "Bytes sent to the downstream during TCP connections.", connections.Select(s => (s.Labels, Interlocked.Read(ref s.Sent))));
         Counter(sb, "istio_tcp_received_bytes_total", "Bytes received from the downstream during TCP connections.", connections.Select(s => (s.Labels, Interlocked.Read(ref s.Received))));
@@ -180,6 +190,8 @@ public sealed class IstioMetrics
     private sealed class RequestSeries(string labels)
     {
         public long Count;
+        public long RequestMessages;
+        public long ResponseMessages;
 
         public string Labels { get; } = labels;
 

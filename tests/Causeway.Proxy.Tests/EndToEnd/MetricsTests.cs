@@ -97,6 +97,55 @@ public sealed class MetricsTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Grpc_requests_report_grpc_status_and_message_counts()
+    {
+        await using var proxy = await ProxyUnderTest.SidecarAsync(MeshYaml.Service("reviews", "default", [(reviews, "v1")], "GRPC", http2Port: true) + MeshYaml.Client(), "client", "default", 9080);
+        // Two messages up (one split by chance of framing is fine: the counter follows the length prefixes), echoed back.
+        var frames = new byte[] { 0, 0, 0, 0, 3, 1, 2, 3, 0, 0, 0, 0, 2, 9, 9 };
+        foreach (var status in new[] { "0", "14" })
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, proxy.Url(9080, "/grpc"))
+            {
+                Version = HttpVersion.Version20,
+                VersionPolicy = HttpVersionPolicy.RequestVersionExact,
+                Content = new ByteArrayContent(frames),
+            };
+            request.Content.Headers.ContentType = new("application/grpc");
+            request.Headers.Host = "reviews";
+            request.Headers.TryAddWithoutValidation("te", "trailers");
+            request.Headers.Add("x-want-status", status);
+            using var response = await client.SendAsync(request);
+            await response.Content.ReadAsByteArrayAsync();
+        }
+
+        var text = await client.GetStringAsync(proxy.Admin("/stats/prometheus"));
+        var ok = Series(text, "istio_requests_total", "grpc_response_status=\"0\"");
+        Assert.Equal(1, ok.Value);
+        Assert.Contains("request_protocol=\"grpc\"", ok.Labels, StringComparison.Ordinal);
+        Assert.Equal(1, Series(text, "istio_requests_total", "grpc_response_status=\"14\"").Value);
+        Assert.Equal(2, Series(text, "istio_request_messages_total", "grpc_response_status=\"0\"").Value);
+        Assert.Equal(2, Series(text, "istio_response_messages_total", "grpc_response_status=\"0\"").Value);
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(7)]
+    [InlineData(100)]
+    public void The_grpc_message_counter_follows_length_prefixes_across_any_chunking(int chunk)
+    {
+        var stream = new byte[] { 0, 0, 0, 0, 3, 1, 2, 3, 0, 0, 0, 0, 0, 1, 0, 0, 1, 7 }
+            .Concat(new byte[263]).ToArray(); // three messages: 3 bytes, empty, 263 bytes
+        var counter = default(Telemetry.GrpcMessageCounter);
+        for (var i = 0; i < stream.Length; i += chunk)
+        {
+            counter.Add(stream.AsSpan(i, Math.Min(chunk, stream.Length - i)));
+        }
+
+        Assert.Equal(3, counter.Messages);
+    }
+
+    [Fact]
     public async Task Tcp_connections_and_bytes_are_counted()
     {
         using var echo = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
