@@ -44,7 +44,17 @@ internal static class AccessLogging
             $"{ctx.Connection.LocalIpAddress}:{ctx.Connection.LocalPort}",
             $"{ctx.Connection.RemoteIpAddress}:{ctx.Connection.RemotePort}",
             ctx.Features.Get<Microsoft.AspNetCore.Connections.Features.ITlsHandshakeFeature>()?.HostName ?? "",
-            routeName));
+            RouteToken(routeName)));
+    }
+
+    /// <summary>
+    /// Envoy's %ROUTE_NAME% as Istio sets it: the http rule's name when it has one, "default" for a service's default
+    /// route, else nothing. (Causeway's own route names, "ns/vs#index name", are for explain and the admin view.)
+    /// </summary>
+    private static string RouteToken(string name)
+    {
+        var space = name.IndexOf(' ', StringComparison.Ordinal);
+        return space >= 0 ? name[(space + 1)..] : name == "default" ? name : "";
     }
 
     /// <summary>Envoy's %RESPONSE_CODE_DETAILS% for what Causeway does.</summary>

@@ -72,6 +72,89 @@ public sealed class AccessLogTests : IAsyncLifetime
         Assert.False(File.Exists(file) && new FileInfo(file).Length > 0);
     }
 
+    [Fact]
+    public async Task Every_refusal_is_logged_with_its_flag_and_details_in_the_same_format()
+    {
+        // One route per case: each produces one of Envoy's flags (the routes' VirtualService is below).
+        var dead = FreePort.Next();
+        reviews.Next.Enqueue((503, 0));
+        var yaml = MeshYaml.Service("reviews", "default", [(reviews, "v1")]) + MeshYaml.Client() + "---\n"
+            + MeshYaml.Service("dead", "default", [(reviews, "v1")]).Replace($"http: {reviews.Http1Port}", $"http: {dead}", StringComparison.Ordinal)
+            + """
+            ---
+            apiVersion: networking.istio.io/v1
+            kind: ServiceEntry
+            metadata: {name: empty, namespace: default}
+            spec:
+              hosts: [empty.default.svc.cluster.local]
+              location: MESH_INTERNAL
+              resolution: STATIC
+              ports: [{number: 9080, name: http, protocol: HTTP}]
+            ---
+            apiVersion: networking.istio.io/v1
+            kind: VirtualService
+            metadata:
+              name: reviews
+              namespace: default
+              annotations: {causeway.io/local-rate-limit.limited: "maxTokens=1,fillInterval=1h"}
+            spec:
+              hosts: [reviews]
+              http:
+              - name: retried
+                match: [{uri: {prefix: /urx}}]
+                retries: {attempts: 1, retryOn: "503"}
+                route: [{destination: {host: reviews}}]
+              - name: slow
+                match: [{uri: {prefix: /ut}}]
+                timeout: 0.2s
+                route: [{destination: {host: reviews}}]
+              - name: delayed
+                match: [{uri: {prefix: /di}}]
+                fault: {delay: {fixedDelay: 0.01s, percentage: {value: 100}}}
+                route: [{destination: {host: reviews}}]
+              - name: aborted
+                match: [{uri: {prefix: /fi}}]
+                fault: {abort: {httpStatus: 418, percentage: {value: 100}}}
+                route: [{destination: {host: reviews}}]
+              - name: limited
+                match: [{uri: {prefix: /rl}}]
+                route: [{destination: {host: reviews}}]
+              - name: unreachable
+                match: [{uri: {prefix: /uf}}]
+                route: [{destination: {host: dead}}]
+              - name: nobody
+                match: [{uri: {prefix: /uh}}]
+                route: [{destination: {host: empty}}]
+              - route: [{destination: {host: reviews}}]
+            """;
+        await using var proxy = await ProxyUnderTest.SidecarAsync(yaml, new MeshSettings(AccessLogFile: file), "client", "default", 9080);
+        reviews.Next.Clear();
+        reviews.Next.Enqueue((503, 0));
+        reviews.Next.Enqueue((503, 0));
+        await Get(proxy, "reviews", "/urx", "t");
+        reviews.Next.Enqueue((0, 2000));
+        await Get(proxy, "reviews", "/ut", "t");
+        await Get(proxy, "reviews", "/di", "t");
+        await Get(proxy, "reviews", "/fi", "t");
+        await Get(proxy, "reviews", "/rl", "t");
+        await Get(proxy, "reviews", "/rl", "t");
+        await Get(proxy, "reviews", "/uf", "t");
+        await Get(proxy, "reviews", "/uh", "t");
+        var lines = await LinesAsync(8);
+        var format = new System.Text.RegularExpressions.Regex(@"^\[[^\]]+\] ""GET (?<path>\S+) HTTP/1\.1"" (?<code>\d+) (?<flags>\S+) (?<details>\S+) - ""-"" \d+ \d+ \d+ - ""[^""]*"" ""t"" ""[^""]*"" ""reviews"" ""[^""]*"" \S+ - \S+ \S+ - (?<route>\S+)$");
+        var parsed = lines.Select(l => format.Match(l)).ToList();
+        Assert.All(parsed, m => Assert.True(m.Success, string.Join("\n", lines)));
+        string Line(string path, int nth = 0) => parsed.Where(m => m.Groups["path"].Value == path).Select(m => $"{m.Groups["code"].Value} {m.Groups["flags"].Value} {m.Groups["details"].Value} {m.Groups["route"].Value}").ElementAt(nth);
+        Assert.Equal("503 URX via_upstream retried", Line("/urx"));
+        Assert.Equal("504 UT response_timeout slow", Line("/ut"));
+        Assert.Equal("200 DI via_upstream delayed", Line("/di"));
+        Assert.Equal("418 FI fault_filter_abort aborted", Line("/fi"));
+        Assert.Equal("200 - via_upstream limited", Line("/rl"));
+        Assert.Equal("429 RL local_rate_limited -", Line("/rl", 1));
+        Assert.Equal("503 UF,URX upstream_reset_before_response_started{connection_failure} unreachable", Line("/uf"));
+        Assert.Equal("503 UH no_healthy_upstream nobody", Line("/uh"));
+    }
+
     private string Mesh() => MeshYaml.Service("reviews", "default", [(reviews, "v1")]) + MeshYaml.Client();
 
     private async Task Get(ProxyUnderTest proxy, string host, string path, string agent)
