@@ -135,8 +135,7 @@ internal static class GatewayListeners
         {
             foreach (var entry in server.Hosts ?? [])
             {
-                var slash = entry.IndexOf('/', StringComparison.Ordinal);
-                byDomain.TryAdd((slash < 0 ? entry : entry[(slash + 1)..]).ToLowerInvariant(), []);
+                byDomain.TryAdd(ServerHost.Parse(entry).Host, []);
             }
         }
 
@@ -168,9 +167,7 @@ internal static class GatewayListeners
         {
             foreach (var entry in server.Hosts ?? [])
             {
-                var slash = entry.IndexOf('/', StringComparison.Ordinal);
-                var ns = slash < 0 ? "*" : entry[..slash];
-                var host = (slash < 0 ? entry : entry[(slash + 1)..]).ToLowerInvariant();
+                var (ns, host) = ServerHost.Parse(entry);
                 if (!anyNamespace && ns != "*" && (ns == "." ? gwNs : ns) != vsNs)
                 {
                     continue;

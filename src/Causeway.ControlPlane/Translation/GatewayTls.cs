@@ -35,7 +35,7 @@ internal static class GatewayTls
                 MaxVersion = Version(settings.MaxProtocolVersion),
                 Origin = where,
             };
-            context.ServerNames.Add((server.Hosts ?? []).Select(HostName).Distinct(StringComparer.Ordinal));
+            context.ServerNames.Add((server.Hosts ?? []).Select(h => ServerHost.Parse(h).Host).Distinct(StringComparer.Ordinal));
             if (!Certificate(mesh, proxy, settings, context, where, notices))
             {
                 continue;
@@ -132,12 +132,6 @@ internal static class GatewayTls
 
         var bytes = new byte[encoded.Length];
         return Convert.TryFromBase64String(encoded.Trim(), bytes, out var n) ? Encoding.UTF8.GetString(bytes, 0, n) : null;
-    }
-
-    private static string HostName(string entry)
-    {
-        var slash = entry.IndexOf('/', StringComparison.Ordinal);
-        return (slash < 0 ? entry : entry[(slash + 1)..]).ToLowerInvariant();
     }
 
     private static TlsVersion Version(TlsProtocolVersion? version) => version switch
