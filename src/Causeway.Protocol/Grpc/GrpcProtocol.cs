@@ -8,6 +8,9 @@ public static class GrpcProtocol
 
     public const string ContentType = "application/grpc";
 
+    /// <summary>Whether a request's content type says gRPC (application/grpc, +proto, +json, ...).</summary>
+    public static bool IsGrpc(string? contentType) => contentType is not null && contentType.StartsWith(ContentType, StringComparison.Ordinal);
+
     public const int StatusOk = 0;
 
     public const int StatusUnimplemented = 12;

@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Diagnostics;
 using System.Globalization;
+using Causeway.Protocol.Grpc;
 using Causeway.Protocol.V1;
 using Causeway.Proxy.Balancing;
 using Causeway.Proxy.Listeners;
@@ -45,6 +46,7 @@ internal static class HttpForwarder
         var result = new ForwardResult(0, ResponseFlags.None);
         var injected = ResponseFlags.None;
         var timeout = policy.Timeout;
+        var grpcRequest = GrpcProtocol.IsGrpc(ctx.Request.ContentType);
         if (policy.Fault is { } fault)
         {
             if (FaultInjection.Delay(fault, env.Random) is { } delay)
@@ -58,7 +60,7 @@ internal static class HttpForwarder
                 catch (OperationCanceledException)
                 {
                     result = new ForwardResult(499, ResponseFlags.Join(injected, ResponseFlags.DownstreamConnectionTermination));
-                    Record(ctx, env, cluster, null, result, 0);
+                    Record(ctx, env, cluster, null, result, 0, grpcRequest);
                     AccessLogging.Log(env.Log, env.Snapshot, ctx, env.Direction, env.Start, result.Status, result.Flag, cluster.Name, null, target.RequestId, target.RouteName, 0, fromUpstream: false);
                     return result;
                 }
@@ -69,7 +71,7 @@ internal static class HttpForwarder
                 state.Counters.FaultAborted();
                 result = await WriteAbortAsync(ctx, fault).ConfigureAwait(false);
                 result = result with { Flag = ResponseFlags.Join(injected, ResponseFlags.FaultInjected) };
-                Record(ctx, env, cluster, null, result, 0);
+                Record(ctx, env, cluster, null, result, 0, grpcRequest);
                 AccessLogging.Log(env.Log, env.Snapshot, ctx, env.Direction, env.Start, result.Status, result.Flag, cluster.Name, null, target.RequestId, target.RouteName, 0, fromUpstream: false);
                 return result;
             }
@@ -83,7 +85,6 @@ internal static class HttpForwarder
         var retry = policy.Retry;
         var upgrade = ctx.Features.Get<IHttpUpgradeFeature>() is { IsUpgradableRequest: true } u ? u : null;
         var hasBody = upgrade is null && (ctx.Features.Get<IHttpRequestBodyDetectionFeature>()?.CanHaveBody ?? ctx.Request.ContentLength > 0);
-        var grpcRequest = ctx.Request.ContentType is { } type && type.StartsWith("application/grpc", StringComparison.Ordinal);
         var requestMessages = grpcRequest && hasBody ? new CountingGrpcStream(ctx.Request.Body) : null; // istio_request_messages_total
         var requestBody = requestMessages ?? ctx.Request.Body;
         using var replay = retry is not null && hasBody ? new RetryBuffer(requestBody, RetryBuffer.DefaultLimit) : null;
@@ -312,7 +313,7 @@ internal static class HttpForwarder
                 result = result with { Flag = result.Flag == ResponseFlags.None ? injected : ResponseFlags.Join(injected, result.Flag) };
             }
 
-            Record(ctx, env, cluster, last, result, responseBytes, grpcStatus, requestMessages?.Messages ?? 0, responseMessages.Messages);
+            Record(ctx, env, cluster, last, result, responseBytes, grpcRequest, grpcStatus, requestMessages?.Messages ?? 0, responseMessages.Messages);
             AccessLogging.Log(env.Log, env.Snapshot, ctx, env.Direction, env.Start, result.Status, result.Flag, cluster.Name, last, target.RequestId, target.RouteName, responseBytes, fromUpstream: answered);
         }
 
@@ -324,12 +325,12 @@ internal static class HttpForwarder
     }
 
     /// <summary>The request in the proxy's counters and in Istio's standard metrics.</summary>
-    private static void Record(HttpContext ctx, ForwardContext env, ClusterRuntime cluster, UpstreamEndpoint? endpoint, ForwardResult result, long responseBytes, int grpcStatus = -1, long requestMessages = 0, long responseMessages = 0)
+    private static void Record(HttpContext ctx, ForwardContext env, ClusterRuntime cluster, UpstreamEndpoint? endpoint, ForwardResult result, long responseBytes, bool grpc, int grpcStatus = -1, long requestMessages = 0, long responseMessages = 0)
     {
         env.Stats.Record(cluster.Name, result.Status, result.Flag);
         Tracer.End(env.Span, ctx, env.Snapshot, cluster.Name, result.Status, result.Flag, ctx.Request.Headers["x-request-id"].ToString(), responseBytes);
         env.Stats.Istio.RecordRequest(env.Snapshot, env.Direction, cluster, endpoint, result.Status, result.Flag,
-            ctx.Request.ContentType?.StartsWith("application/grpc", StringComparison.Ordinal) == true, grpcStatus,
+            grpc, grpcStatus,
             Stopwatch.GetElapsedTime(env.Start).TotalMilliseconds, ctx.Request.ContentLength ?? 0, responseBytes, requestMessages, responseMessages);
     }
 

@@ -267,7 +267,7 @@ public sealed class ProxyRequestHandler(ProxyState state, ProxyStats stats, Rand
         stats.Record(cluster, status, flag);
         var runtime = cluster.Length > 0 ? scope.Snapshot?.Clusters.GetValueOrDefault(cluster) : null;
         stats.Istio.RecordRequest(scope.Snapshot?.Source, scope.Direction, runtime, null, status, flag,
-            ctx.Request.ContentType?.StartsWith("application/grpc", StringComparison.Ordinal) == true, -1,
+            Protocol.Grpc.GrpcProtocol.IsGrpc(ctx.Request.ContentType), -1,
             Stopwatch.GetElapsedTime(scope.Start).TotalMilliseconds, ctx.Request.ContentLength ?? 0, ctx.Response.ContentLength ?? 0);
         Telemetry.AccessLogging.Log(scope.Snapshot?.AccessLog, scope.Snapshot?.Source, ctx, scope.Direction, scope.Start, status, flag, cluster, null, "", "", ctx.Response.ContentLength ?? 0, fromUpstream: false);
     }
