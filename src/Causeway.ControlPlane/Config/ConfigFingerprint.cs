@@ -9,15 +9,18 @@ namespace Causeway.ControlPlane.Config;
 /// </summary>
 public static class ConfigFingerprint
 {
+    /// <summary>One file's size and write time: it changes when the file does.</summary>
+    public static string Stamp(string file)
+    {
+        var info = new FileInfo(file);
+        return $"{info.Length}:{info.LastWriteTimeUtc.Ticks}";
+    }
+
     public static string Of(string directory)
     {
         try
         {
-            return string.Join("|", ConfigLoader.EnumerateConfigFiles(directory).Select(f =>
-            {
-                var info = new FileInfo(f);
-                return $"{f}:{info.Length}:{info.LastWriteTimeUtc.Ticks}";
-            }));
+            return string.Join("|", ConfigLoader.EnumerateConfigFiles(directory).Select(f => $"{f}:{Stamp(f)}"));
         }
         catch (IOException)
         {

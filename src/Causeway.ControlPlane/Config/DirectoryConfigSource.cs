@@ -59,8 +59,7 @@ public sealed class DirectoryConfigSource : IAsyncDisposable
         var rejected = new List<Diagnostic>();
         foreach (var file in onDisk)
         {
-            var info = new FileInfo(file);
-            var stamp = $"{info.Length}:{info.LastWriteTimeUtc.Ticks}";
+            var stamp = ConfigFingerprint.Stamp(file);
             if (!files.TryGetValue(file, out var cached) || cached.Stamp != stamp)
             {
                 cached = (stamp, ResourceValidation.LoadAndValidate([file]));
