@@ -1,6 +1,5 @@
 using Causeway.Api.Model.Telemetry;
 using Causeway.ControlPlane.Mesh;
-using Causeway.ControlPlane.Registry;
 using Causeway.Protocol.V1;
 
 namespace Causeway.ControlPlane.Translation;
@@ -17,11 +16,7 @@ internal static class AccessLogPolicy
 {
     public static AccessLog? For(MeshState mesh, ProxyRequest proxy, IList<string> notices)
     {
-        var telemetries = mesh.Resources.Select(r => r.Resource).OfType<Telemetry>().Where(t => t.Spec.AccessLogging is { Count: > 0 }).ToList();
-        var chosen =
-            telemetries.FirstOrDefault(t => mesh.Names.NamespaceOf(t) == proxy.Namespace && t.Spec.Selector?.MatchLabels is { Count: > 0 } l && ServiceEntryRegistry.Matches(l, proxy.Labels))
-            ?? telemetries.FirstOrDefault(t => mesh.Names.NamespaceOf(t) == proxy.Namespace && t.Spec.Selector?.MatchLabels is null or { Count: 0 })
-            ?? telemetries.FirstOrDefault(t => mesh.Names.NamespaceOf(t) == mesh.Names.RootNamespace && t.Spec.Selector?.MatchLabels is null or { Count: 0 });
+        var chosen = TelemetryScope.MostSpecific(mesh, proxy, spec => spec.AccessLogging is { Count: > 0 });
         if (chosen is null)
         {
             return mesh.Settings.AccessLogFile.Length > 0

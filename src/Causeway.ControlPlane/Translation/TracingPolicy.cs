@@ -1,6 +1,4 @@
-using Causeway.Api.Model.Telemetry;
 using Causeway.ControlPlane.Mesh;
-using Causeway.ControlPlane.Registry;
 using Causeway.Protocol.V1;
 
 namespace Causeway.ControlPlane.Translation;
@@ -15,11 +13,7 @@ internal static class TracingPolicy
 {
     public static TracingConfig? For(MeshState mesh, ProxyRequest proxy)
     {
-        var telemetries = mesh.Resources.Select(r => r.Resource).OfType<Telemetry>().Where(t => t.Spec.Tracing is { Count: > 0 }).ToList();
-        var chosen =
-            telemetries.FirstOrDefault(t => mesh.Names.NamespaceOf(t) == proxy.Namespace && t.Spec.Selector?.MatchLabels is { Count: > 0 } l && ServiceEntryRegistry.Matches(l, proxy.Labels))
-            ?? telemetries.FirstOrDefault(t => mesh.Names.NamespaceOf(t) == proxy.Namespace && t.Spec.Selector?.MatchLabels is null or { Count: 0 })
-            ?? telemetries.FirstOrDefault(t => mesh.Names.NamespaceOf(t) == mesh.Names.RootNamespace && t.Spec.Selector?.MatchLabels is null or { Count: 0 });
+        var chosen = TelemetryScope.MostSpecific(mesh, proxy, spec => spec.Tracing is { Count: > 0 });
         var entry = chosen?.Spec.Tracing![0];
         if (entry is null)
         {

@@ -1,0 +1,21 @@
+using Causeway.Api.Model.Telemetry;
+using Causeway.ControlPlane.Mesh;
+using Causeway.ControlPlane.Registry;
+
+namespace Causeway.ControlPlane.Translation;
+
+/// <summary>
+/// Which Telemetry resource applies to a proxy for one kind of setting, as Istio picks it: among those that set it,
+/// one in the proxy's namespace whose selector matches the workload, else one in its namespace without a selector,
+/// else one in the root namespace without a selector.
+/// </summary>
+internal static class TelemetryScope
+{
+    public static Telemetry? MostSpecific(MeshState mesh, ProxyRequest proxy, Func<TelemetrySpec, bool> sets)
+    {
+        var telemetries = mesh.Resources.Select(r => r.Resource).OfType<Telemetry>().Where(t => sets(t.Spec)).ToList();
+        return telemetries.FirstOrDefault(t => mesh.Names.NamespaceOf(t) == proxy.Namespace && t.Spec.Selector?.MatchLabels is { Count: > 0 } l && ServiceEntryRegistry.Matches(l, proxy.Labels))
+               ?? telemetries.FirstOrDefault(t => mesh.Names.NamespaceOf(t) == proxy.Namespace && t.Spec.Selector?.MatchLabels is null or { Count: 0 })
+               ?? telemetries.FirstOrDefault(t => mesh.Names.NamespaceOf(t) == mesh.Names.RootNamespace && t.Spec.Selector?.MatchLabels is null or { Count: 0 });
+    }
+}
