@@ -1,5 +1,5 @@
 using System.Globalization;
-using System.Text;
+using Causeway.Protocol.Metrics;
 
 namespace Causeway.ControlPlane.Push;
 
@@ -53,40 +53,27 @@ public sealed class PushMetrics
 
     public string Render(int connected, int rejected, long generation)
     {
-        var sb = new StringBuilder();
-        Metric(sb, "pilot_xds_pushes", "counter", "type=\"snapshot\"", Interlocked.Read(ref snapshots));
-        Line(sb, "pilot_xds_pushes", "type=\"endpoints\"", Interlocked.Read(ref endpointUpdates));
-        Line(sb, "pilot_xds_pushes", "type=\"error\"", Interlocked.Read(ref errors));
-        Metric(sb, "pilot_total_xds_rejects", "counter", "", Interlocked.Read(ref nacks));
-        Metric(sb, "pilot_xds", "gauge", "", connected);
-        Metric(sb, "causeway_config_rejected_resources", "gauge", "", rejected);
-        Metric(sb, "causeway_config_generation", "gauge", "", generation);
-        Metric(sb, "causeway_config_generations_pushed_total", "counter", "", Interlocked.Read(ref generations));
-        Metric(sb, "causeway_push_duration_seconds", "gauge", "", Interlocked.Read(ref lastPushMicros) / 1e6);
+        var text = new PrometheusText();
+
+        // Every family but pilot_xds_pushes is one unlabelled sample.
+        void Single(string name, string type, double value) => text.Family(name, type).Sample(name, "", value);
+
+        text.Family("pilot_xds_pushes", "counter").Sample("pilot_xds_pushes", "type=\"snapshot\"", Interlocked.Read(ref snapshots));
+        text.Sample("pilot_xds_pushes", "type=\"endpoints\"", Interlocked.Read(ref endpointUpdates));
+        text.Sample("pilot_xds_pushes", "type=\"error\"", Interlocked.Read(ref errors));
+        Single("pilot_total_xds_rejects", "counter", Interlocked.Read(ref nacks));
+        Single("pilot_xds", "gauge", connected);
+        Single("causeway_config_rejected_resources", "gauge", rejected);
+        Single("causeway_config_generation", "gauge", generation);
+        Single("causeway_config_generations_pushed_total", "counter", Interlocked.Read(ref generations));
+        Single("causeway_push_duration_seconds", "gauge", Interlocked.Read(ref lastPushMicros) / 1e6);
         var convergence = Interlocked.Read(ref lastConvergenceMicros);
         if (convergence >= 0)
         {
-            Metric(sb, "pilot_proxy_convergence_time_seconds", "gauge", "", convergence / 1e6);
+            Single("pilot_proxy_convergence_time_seconds", "gauge", convergence / 1e6);
         }
 
-        Metric(sb, "causeway_control_plane_resident_memory_bytes", "gauge", "", Environment.WorkingSet);
-        return sb.ToString();
-    }
-
-    private static void Metric(StringBuilder sb, string name, string type, string labels, double value)
-    {
-        sb.Append("# TYPE ").Append(name).Append(' ').Append(type).Append('\n');
-        Line(sb, name, labels, value);
-    }
-
-    private static void Line(StringBuilder sb, string name, string labels, double value)
-    {
-        sb.Append(name);
-        if (labels.Length > 0)
-        {
-            sb.Append('{').Append(labels).Append('}');
-        }
-
-        sb.Append(' ').Append(value.ToString(CultureInfo.InvariantCulture)).Append('\n');
+        Single("causeway_control_plane_resident_memory_bytes", "gauge", Environment.WorkingSet);
+        return text.ToString();
     }
 }

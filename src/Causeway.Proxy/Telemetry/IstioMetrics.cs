@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text;
+using Causeway.Protocol.Metrics;
 using Causeway.Protocol.V1;
 using Causeway.Proxy.Balancing;
 using Causeway.Proxy.Runtime;
@@ -66,46 +67,44 @@ public sealed class IstioMetrics
     /// <summary>The Prometheus text exposition (version 0.0.4) of every series.</summary>
     public string Render()
     {
-        var sb = new StringBuilder();
+        var text = new PrometheusText();
         var series = requests.Values.OrderBy(s => s.Labels, StringComparer.Ordinal).ToList();
-        Counter(sb, "istio_requests_total", "Requests handled by this proxy.", series.Select(s => (s.Labels, Interlocked.Read(ref s.Count))));
-        Histograms(sb, "istio_request_duration_milliseconds", "Request duration.", series.Select(s => (s.Labels, s.Duration)));
-        Histograms(sb, "istio_request_bytes", "Request body sizes.", series.Select(s => (s.Labels, s.RequestBytes)));
-        Histograms(sb, "istio_response_bytes", "Response body sizes.", series.Select(s => (s.Labels, s.ResponseBytes)));
+        Counter(text, "istio_requests_total", "Requests handled by this proxy.", series.Select(s => (s.Labels, Interlocked.Read(ref s.Count))));
+        Histograms(text, "istio_request_duration_milliseconds", "Request duration.", series.Select(s => (s.Labels, s.Duration)));
+        Histograms(text, "istio_request_bytes", "Request body sizes.", series.Select(s => (s.Labels, s.RequestBytes)));
+        Histograms(text, "istio_response_bytes", "Response body sizes.", series.Select(s => (s.Labels, s.ResponseBytes)));
         var grpcSeries = series.Where(s => s.Labels.Contains("request_protocol=\"grpc\"", StringComparison.Ordinal)).ToList();
-        Counter(sb, "istio_request_messages_total", "gRPC messages sent by the client.", grpcSeries.Select(s => (s.Labels, Interlocked.Read(ref s.RequestMessages))));
-        Counter(sb, "istio_response_messages_total", "gRPC messages sent by the server.", grpcSeries.Select(s => (s.Labels, Interlocked.Read(ref s.ResponseMessages))));
+        Counter(text, "istio_request_messages_total", "gRPC messages sent by the client.", grpcSeries.Select(s => (s.Labels, Interlocked.Read(ref s.RequestMessages))));
+        Counter(text, "istio_response_messages_total", "gRPC messages sent by the server.", grpcSeries.Select(s => (s.Labels, Interlocked.Read(ref s.ResponseMessages))));
         var connections = tcp.Values.OrderBy(s => s.Labels, StringComparer.Ordinal).ToList();
-        Counter(sb, "istio_tcp_sent_bytes_total", "Bytes sent to the downstream during TCP connections.", connections.Select(s => (s.Labels, Interlocked.Read(ref s.Sent))));
-        Counter(sb, "istio_tcp_received_bytes_total", "Bytes received from the downstream during TCP connections.", connections.Select(s => (s.Labels, Interlocked.Read(ref s.Received))));
-        Counter(sb, "istio_tcp_connections_opened_total", "TCP connections opened.", connections.Select(s => (s.Labels, Interlocked.Read(ref s.Opened))));
-        Counter(sb, "istio_tcp_connections_closed_total", "TCP connections closed.", connections.Select(s => (s.Labels, Interlocked.Read(ref s.Closed))));
-        return sb.ToString();
+        Counter(text, "istio_tcp_sent_bytes_total", "Bytes sent to the downstream during TCP connections.", connections.Select(s => (s.Labels, Interlocked.Read(ref s.Sent))));
+        Counter(text, "istio_tcp_received_bytes_total", "Bytes received from the downstream during TCP connections.", connections.Select(s => (s.Labels, Interlocked.Read(ref s.Received))));
+        Counter(text, "istio_tcp_connections_opened_total", "TCP connections opened.", connections.Select(s => (s.Labels, Interlocked.Read(ref s.Opened))));
+        Counter(text, "istio_tcp_connections_closed_total", "TCP connections closed.", connections.Select(s => (s.Labels, Interlocked.Read(ref s.Closed))));
+        return text.ToString();
     }
 
-    private static void Counter(StringBuilder sb, string name, string help, IEnumerable<(string Labels, long Value)> values)
+    private static void Counter(PrometheusText text, string name, string help, IEnumerable<(string Labels, long Value)> values)
     {
-        sb.Append("# HELP ").Append(name).Append(' ').Append(help).Append('\n');
-        sb.Append("# TYPE ").Append(name).Append(" counter\n");
+        text.Family(name, "counter", help);
         foreach (var (labels, value) in values)
         {
-            sb.Append(name).Append('{').Append(labels).Append("} ").Append(value.ToString(CultureInfo.InvariantCulture)).Append('\n');
+            text.Sample(name, labels, value);
         }
     }
 
-    private static void Histograms(StringBuilder sb, string name, string help, IEnumerable<(string Labels, Histogram Histogram)> values)
+    private static void Histograms(PrometheusText text, string name, string help, IEnumerable<(string Labels, Histogram Histogram)> values)
     {
-        sb.Append("# HELP ").Append(name).Append(' ').Append(help).Append('\n');
-        sb.Append("# TYPE ").Append(name).Append(" histogram\n");
+        text.Family(name, "histogram", help);
         foreach (var (labels, h) in values)
         {
             foreach (var (le, count) in h.Cumulative())
             {
-                sb.Append(name).Append("_bucket{").Append(labels).Append(",le=\"").Append(le).Append("\"} ").Append(count.ToString(CultureInfo.InvariantCulture)).Append('\n');
+                text.Sample(name + "_bucket", labels + ",le=\"" + le + "\"", count);
             }
 
-            sb.Append(name).Append("_sum{").Append(labels).Append("} ").Append(h.Sum.ToString("0.###", CultureInfo.InvariantCulture)).Append('\n');
-            sb.Append(name).Append("_count{").Append(labels).Append("} ").Append(h.Count.ToString(CultureInfo.InvariantCulture)).Append('\n');
+            text.Sample(name + "_sum", labels, h.Sum.ToString("0.###", CultureInfo.InvariantCulture));
+            text.Sample(name + "_count", labels, h.Count);
         }
     }
 
