@@ -47,7 +47,7 @@ public sealed class SniffingListenerFactory : IConnectionListenerFactory, IConne
             this.contexts = contexts;
             this.onClosed = onClosed;
             socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
-            socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+            ListenSocketOptions.AllowRebindDuringTimeWait(socket);
             if (address.AddressFamily == AddressFamily.InterNetworkV6)
             {
                 socket.DualMode = address.Address.Equals(IPAddress.IPv6Any);
