@@ -40,7 +40,7 @@ public sealed class ProxyHost : IAsyncDisposable
     public static async Task<ProxyHost> StartAsync(ProxyOptions options)
     {
         var state = new ProxyState();
-        var stats = new ProxyStats { Tracer = new Telemetry.Tracer(options.TracingEndpoint, "causeway-proxy") };
+        var stats = new ProxyStats { Tracer = new Telemetry.Tracer(options.TracingEndpoint) };
         ProxyHost? host = null;
         var admin = await AdminServer.StartAsync(new IPEndPoint(options.AdminAddress, options.AdminPort), state, stats, () => host?.lastStatus ?? "").ConfigureAwait(false);
         host = new ProxyHost(options, state, stats, admin);
@@ -57,6 +57,7 @@ public sealed class ProxyHost : IAsyncDisposable
             return error;
         }
 
+        Stats.Tracer.Configure(snapshot.Proxy, snapshot.Tracing);
         await listeners.ReconcileAsync(snapshot.Listeners).ConfigureAwait(false);
         Report($"applied snapshot {snapshot.Version}: {snapshot.Listeners.Count} listeners, {snapshot.Clusters.Count} clusters");
         foreach (var notice in snapshot.Notices)

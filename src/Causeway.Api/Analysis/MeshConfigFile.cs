@@ -48,6 +48,47 @@ public static class MeshConfigFile
         return (root.GetString("accessLogFile") ?? "", string.Equals(root.GetString("accessLogEncoding"), "JSON", StringComparison.OrdinalIgnoreCase));
     }
 
+    /// <summary>MeshConfig's tracing defaults and OpenTelemetry providers; malformed entries throw a FormatException naming the field.</summary>
+    public static MeshTracing Tracing(string yaml)
+    {
+        if (YamlDocumentReader.Read(yaml).FirstOrDefault()?.Root is not YamlMap root)
+        {
+            return MeshTracing.None;
+        }
+
+        double? sampling = null;
+        if (((root.Get("defaultConfig") as YamlMap)?.Get("tracing") as YamlMap)?.GetString("sampling") is { } text)
+        {
+            sampling = double.TryParse(text, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var p) && p is >= 0 and <= 100
+                ? p
+                : throw new FormatException($"defaultConfig.tracing.sampling must be a percentage from 0 to 100, not \"{text}\"");
+        }
+
+        var defaults = ((root.Get("defaultProviders") as YamlMap)?.Get("tracing") as YamlSeq)?.Items.OfType<YamlScalar>().Select(s => s.Value).ToList() ?? [];
+        var providers = new Dictionary<string, OtlpCollector>(StringComparer.Ordinal);
+        var index = 0;
+        foreach (var entry in (root.Get("extensionProviders") as YamlSeq)?.Items.OfType<YamlMap>() ?? [])
+        {
+            var where = $"extensionProviders[{index++}]";
+            if (entry.Get("opentelemetry") is not YamlMap otel)
+            {
+                continue; // other kinds (zipkin, envoyExtAuthz, ...) are not served yet
+            }
+
+            var name = entry.GetString("name") ?? throw new FormatException($"{where}.name is required");
+            var service = otel.GetString("service") ?? throw new FormatException($"{where}.opentelemetry.service is required");
+            if (!uint.TryParse(otel.GetString("port"), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var port) || port is 0 or > 65535)
+            {
+                throw new FormatException($"{where}.opentelemetry.port must be a port number (1-65535)");
+            }
+
+            var http = otel.Get("http") as YamlMap;
+            providers[name] = new OtlpCollector(service, port, http is null ? null : http.GetString("path") is { Length: > 0 } path ? (path.StartsWith('/') ? path : "/" + path) : "/v1/traces");
+        }
+
+        return new MeshTracing(sampling, defaults, providers);
+    }
+
     private static Model.Common.ProtoDuration? Duration(YamlMap map, string key) =>
         map.GetString(key) is not { } text ? null
         : Model.Common.ProtoDuration.TryParse(text, out var d, out var error) ? d

@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Net;
 using System.Text.Json;
-using Causeway.Api.Analysis;
 using Causeway.Api.Model.Common;
 using Causeway.ControlPlane;
 using Causeway.ControlPlane.Mesh;
@@ -18,7 +17,7 @@ internal static class ControlPlaneCommands
         var status = new Option<string>("--status-address") { Description = "The status endpoint (/status as JSON, /ready), as IP:PORT.", DefaultValueFactory = _ => "127.0.0.1:15014" };
         var quiet = new Option<string>("--debounce") { Description = "Push a change once the config has been quiet this long (Go duration).", DefaultValueFactory = _ => "100ms" };
         var max = new Option<string>("--debounce-max") { Description = "Push at the latest this long after the first change while changes keep coming.", DefaultValueFactory = _ => "1s" };
-        var meshConfig = new Option<string?>("--mesh-config") { Description = "Istio mesh config file; defaultHttpRetryPolicy, accessLogFile and accessLogEncoding are read from it." };
+        var meshConfig = new Option<string?>("--mesh-config") { Description = "Istio mesh config file; defaultHttpRetryPolicy, accessLogFile, accessLogEncoding, defaultConfig.tracing.sampling, defaultProviders.tracing and opentelemetry extensionProviders are read from it." };
         var command = new Command("control-plane", "Run the control plane: watch a directory of Istio YAML and push each proxy its configuration.")
         {
             config, push, status, quiet, max, meshConfig,
@@ -47,9 +46,15 @@ internal static class ControlPlaneCommands
             MeshSettings? settings = null;
             if (parse.GetValue(meshConfig) is { } meshFile)
             {
-                var meshText = await File.ReadAllTextAsync(meshFile, cancel).ConfigureAwait(false);
-                var (logFile, logJson) = MeshConfigFile.AccessLog(meshText);
-                settings = new MeshSettings(MeshConfigFile.DefaultHttpRetryPolicy(meshText), logFile, logJson);
+                try
+                {
+                    settings = MeshSettings.Parse(await File.ReadAllTextAsync(meshFile, cancel).ConfigureAwait(false));
+                }
+                catch (Exception ex) when (ex is IOException or FormatException or UnauthorizedAccessException)
+                {
+                    await Console.Error.WriteLineAsync($"--mesh-config {meshFile}: {ex.Message}").ConfigureAwait(false);
+                    return 2;
+                }
             }
 
             ControlPlaneHost host;

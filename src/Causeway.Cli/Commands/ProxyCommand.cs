@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Net;
-using Causeway.Api.Analysis;
 using Causeway.ControlPlane.Mesh;
 using Causeway.Proxy;
 using Causeway.Proxy.Config;
@@ -66,7 +65,7 @@ internal static class ProxyCommand
         };
         var meshConfig = new Option<string?>("--mesh-config")
         {
-            Description = "Istio mesh config file (the `mesh` key of the istio ConfigMap); Causeway reads defaultHttpRetryPolicy (the retry policy of routes without `retries`), accessLogFile and accessLogEncoding from it.",
+            Description = "Istio mesh config file (the `mesh` key of the istio ConfigMap); Causeway reads defaultHttpRetryPolicy (the retry policy of routes without `retries`), accessLogFile, accessLogEncoding, defaultConfig.tracing.sampling, defaultProviders.tracing and opentelemetry extensionProviders from it.",
         };
         var command = new Command("proxy", "Run the Causeway proxy (sidecar or gateway) from a directory of Istio YAML.")
         {
@@ -126,9 +125,7 @@ internal static class ProxyCommand
             {
                 try
                 {
-                    var meshText = await File.ReadAllTextAsync(meshFile, cancel).ConfigureAwait(false);
-                    var (logFile, logJson) = MeshConfigFile.AccessLog(meshText);
-                    settings = new MeshSettings(MeshConfigFile.DefaultHttpRetryPolicy(meshText), logFile, logJson);
+                    settings = MeshSettings.Parse(await File.ReadAllTextAsync(meshFile, cancel).ConfigureAwait(false));
                 }
                 catch (Exception ex) when (ex is IOException or FormatException or UnauthorizedAccessException)
                 {

@@ -60,7 +60,7 @@ internal static class HttpForwarder
                 catch (OperationCanceledException)
                 {
                     result = new ForwardResult(499, ResponseFlags.Join(injected, ResponseFlags.DownstreamConnectionTermination));
-                    Record(ctx, env, cluster, null, result, 0, grpcRequest);
+                    Record(ctx, env, cluster, target.RequestId, null, result, 0, grpcRequest);
                     AccessLogging.Log(env.Log, env.Snapshot, ctx, env.Direction, env.Start, result.Status, result.Flag, cluster.Name, null, target.RequestId, target.RouteName, 0, fromUpstream: false);
                     return result;
                 }
@@ -71,7 +71,7 @@ internal static class HttpForwarder
                 state.Counters.FaultAborted();
                 result = await WriteAbortAsync(ctx, fault).ConfigureAwait(false);
                 result = result with { Flag = ResponseFlags.Join(injected, ResponseFlags.FaultInjected) };
-                Record(ctx, env, cluster, null, result, 0, grpcRequest);
+                Record(ctx, env, cluster, target.RequestId, null, result, 0, grpcRequest);
                 AccessLogging.Log(env.Log, env.Snapshot, ctx, env.Direction, env.Start, result.Status, result.Flag, cluster.Name, null, target.RequestId, target.RouteName, 0, fromUpstream: false);
                 return result;
             }
@@ -313,7 +313,7 @@ internal static class HttpForwarder
                 result = result with { Flag = result.Flag == ResponseFlags.None ? injected : ResponseFlags.Join(injected, result.Flag) };
             }
 
-            Record(ctx, env, cluster, last, result, responseBytes, grpcRequest, grpcStatus, requestMessages?.Messages ?? 0, responseMessages.Messages);
+            Record(ctx, env, cluster, target.RequestId, last, result, responseBytes, grpcRequest, grpcStatus, requestMessages?.Messages ?? 0, responseMessages.Messages);
             AccessLogging.Log(env.Log, env.Snapshot, ctx, env.Direction, env.Start, result.Status, result.Flag, cluster.Name, last, target.RequestId, target.RouteName, responseBytes, fromUpstream: answered);
         }
 
@@ -325,10 +325,10 @@ internal static class HttpForwarder
     }
 
     /// <summary>The request in the proxy's counters and in Istio's standard metrics.</summary>
-    private static void Record(HttpContext ctx, ForwardContext env, ClusterRuntime cluster, UpstreamEndpoint? endpoint, ForwardResult result, long responseBytes, bool grpc, int grpcStatus = -1, long requestMessages = 0, long responseMessages = 0)
+    private static void Record(HttpContext ctx, ForwardContext env, ClusterRuntime cluster, string requestId, UpstreamEndpoint? endpoint, ForwardResult result, long responseBytes, bool grpc, int grpcStatus = -1, long requestMessages = 0, long responseMessages = 0)
     {
         env.Stats.Record(cluster.Name, result.Status, result.Flag);
-        Tracer.End(env.Span, ctx, env.Snapshot, cluster.Name, result.Status, result.Flag, ctx.Request.Headers["x-request-id"].ToString(), responseBytes);
+        Tracer.End(env.Span, ctx, env.Snapshot, cluster.Name, result.Status, result.Flag, requestId, responseBytes); // the id sent upstream, generated when the caller had none
         env.Stats.Istio.RecordRequest(env.Snapshot, env.Direction, cluster, endpoint, result.Status, result.Flag,
             grpc, grpcStatus,
             Stopwatch.GetElapsedTime(env.Start).TotalMilliseconds, ctx.Request.ContentLength ?? 0, responseBytes, requestMessages, responseMessages);

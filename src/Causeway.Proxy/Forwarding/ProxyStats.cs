@@ -13,7 +13,7 @@ public sealed class ProxyStats
     public Telemetry.IstioMetrics Istio { get; } = new();
 
     /// <summary>Spans for sampled requests (exported when the proxy has an OTLP endpoint).</summary>
-    public Telemetry.Tracer Tracer { get; init; } = new(null, "causeway-proxy");
+    public Telemetry.Tracer Tracer { get; init; } = new(null);
 
     private readonly ConcurrentDictionary<(string Cluster, int Code, string Flag), long[]> requests = new();
 

@@ -16,27 +16,61 @@ namespace Causeway.Proxy.Telemetry;
 /// </summary>
 public sealed class Tracer : IDisposable
 {
-    private static readonly ActivitySource Source = new("Causeway.Proxy");
-    private readonly TracerProvider? provider;
+    private static int instances;
 
-    public Tracer(Uri? otlpEndpoint, string serviceName)
+    // One source per proxy: `causeway up` runs many proxies in one process, and a shared source would hand every
+    // span to every proxy's exporter (each span exported once per proxy, under the wrong service name).
+    private readonly ActivitySource source = new($"Causeway.Proxy.{Interlocked.Increment(ref instances)}");
+    private readonly Uri? otlpEndpoint;
+    private readonly Lock gate = new();
+    private TracerProvider? provider;
+    private string? exporterKey;
+
+    public Tracer(Uri? otlpEndpoint) => this.otlpEndpoint = otlpEndpoint;
+
+    /// <summary>The OTLP resource's service.name, as Istio sets it: the proxy's canonical service and namespace.</summary>
+    public static string ServiceName(ProxyIdentity? me) =>
+        me is null ? "causeway-proxy" : $"{me.Labels.GetValueOrDefault("service.istio.io/canonical-name") ?? me.Labels.GetValueOrDefault("app") ?? me.Name}.{me.Namespace}";
+
+    /// <summary>
+    /// Points the exporter at the snapshot's collector (the tracing provider's, else the proxy's --tracing-endpoint)
+    /// and names it after the proxy. An exporter's resource and endpoint are fixed, so a change flushes the old
+    /// exporter and starts another; requests never wait on this.
+    /// </summary>
+    public void Configure(ProxyIdentity? me, TracingConfig? tracing)
     {
-        if (otlpEndpoint is null)
+        var (endpoint, grpc) = tracing is { Collector.Length: > 0 } t && Uri.TryCreate(t.Collector, UriKind.Absolute, out var collector)
+            ? (collector, t.CollectorGrpc)
+            : (otlpEndpoint is null ? null : new Uri(otlpEndpoint, "/v1/traces"), false);
+        var key = endpoint is null ? null : $"{ServiceName(me)} {endpoint} {grpc}";
+        lock (gate)
         {
-            return;
-        }
-
-        provider = Sdk.CreateTracerProviderBuilder()
-            .AddSource(Source.Name)
-            .SetSampler(new AlwaysOnSampler()) // the proxy decides sampling itself, per Istio's rules
-            .ConfigureResource(r => r.AddService(serviceName))
-            .AddOtlpExporter(o =>
+            if (key == exporterKey)
             {
-                o.Endpoint = new Uri(otlpEndpoint, "/v1/traces");
-                o.Protocol = OtlpExportProtocol.HttpProtobuf;
-                o.BatchExportProcessorOptions.ScheduledDelayMilliseconds = 1000;
-            })
-            .Build();
+                return;
+            }
+
+            provider?.ForceFlush(2000);
+            provider?.Dispose();
+            provider = null;
+            exporterKey = key;
+            if (endpoint is null)
+            {
+                return;
+            }
+
+            provider = Sdk.CreateTracerProviderBuilder()
+                .AddSource(source.Name)
+                .SetSampler(new AlwaysOnSampler()) // the proxy decides sampling itself, per Istio's rules
+                .ConfigureResource(r => r.AddService(ServiceName(me)))
+                .AddOtlpExporter(o =>
+                {
+                    o.Endpoint = endpoint;
+                    o.Protocol = grpc ? OtlpExportProtocol.Grpc : OtlpExportProtocol.HttpProtobuf;
+                    o.BatchExportProcessorOptions.ScheduledDelayMilliseconds = 1000;
+                })
+                .Build();
+        }
     }
 
     /// <summary>Starts the request's span; null when the request is not sampled or spans are not exported.</summary>
@@ -50,7 +84,8 @@ public sealed class Tracer : IDisposable
         {
             // A child of the caller's span when it sent one; otherwise the root of a new trace.
             var parent = incoming is { } p ? new ActivityContext(p.TraceId, p.ParentSpanId, ActivityTraceFlags.Recorded, p.TraceState, isRemote: true) : default;
-            span = Source.StartActivity($"{ctx.Request.Host.Value}{ctx.Request.Path}", direction == TrafficDirection.Inbound ? ActivityKind.Server : ActivityKind.Client, parent);
+            Activity.Current = null; // without a caller's context the span is a root, whatever ran before on this flow
+            span = source.StartActivity($"{ctx.Request.Host.Value}{ctx.Request.Path}", direction == TrafficDirection.Inbound ? ActivityKind.Server : ActivityKind.Client, parent);
         }
 
         var spanId = span?.SpanId ?? ActivitySpanId.CreateRandom();
@@ -83,6 +118,11 @@ public sealed class Tracer : IDisposable
         span.SetTag("upstream_cluster.name", cluster);
         span.SetTag("user_agent", ctx.Request.Headers.UserAgent.ToString());
         span.SetTag("peer.address", ctx.Connection.RemoteIpAddress?.ToString());
+        foreach (var tag in snapshot?.Tracing?.CustomTags ?? (IEnumerable<CustomTag>)[])
+        {
+            span.SetTag(tag.Name, CustomTagValue(tag, ctx));
+        }
+
         if (status >= 500 || flags != "-")
         {
             span.SetStatus(ActivityStatusCode.Error);
@@ -92,9 +132,21 @@ public sealed class Tracer : IDisposable
         span.Stop();
     }
 
+    /// <summary>A Telemetry customTag's value: the literal, the proxy's environment variable or the request header, else its default.</summary>
+    private static string CustomTagValue(CustomTag tag, HttpContext ctx) =>
+        tag.Environment.Length > 0 ? Environment.GetEnvironmentVariable(tag.Environment) is { Length: > 0 } env ? env : tag.DefaultValue
+        : tag.Header.Length > 0 ? ctx.Request.Headers.TryGetValue(tag.Header, out var value) && value.Count > 0 ? value.ToString() : tag.DefaultValue
+        : tag.Literal;
+
     public void Dispose()
     {
-        provider?.ForceFlush(2000);
-        provider?.Dispose();
+        lock (gate)
+        {
+            provider?.ForceFlush(2000);
+            provider?.Dispose();
+            provider = null;
+        }
+
+        source.Dispose();
     }
 }

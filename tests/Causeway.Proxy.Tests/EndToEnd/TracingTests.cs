@@ -1,9 +1,6 @@
-using System.Net;
 using System.Text.Json;
+using Causeway.ControlPlane.Mesh;
 using Causeway.Proxy.Tests.Support;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.Extensions.Logging;
 
 namespace Causeway.Proxy.Tests.EndToEnd;
 
@@ -39,7 +36,7 @@ public sealed class TracingTests : IAsyncLifetime
     [Fact]
     public async Task The_proxy_span_joins_the_callers_w3c_trace_and_becomes_the_upstreams_parent()
     {
-        await using var collector = await Collector.StartAsync();
+        await using var collector = await OtlpReceiver.StartAsync();
         await using (var proxy = await ProxyUnderTest.SidecarAsync(Mesh(100), new Uri($"http://127.0.0.1:{collector.Port}"), "client", "default", 9080))
         {
             var headers = await Forward(proxy, ("traceparent", $"00-{TraceId}-{ParentSpan}-01"));
@@ -49,8 +46,9 @@ public sealed class TracingTests : IAsyncLifetime
             Assert.Equal("01", parts[3]);
         }
 
-        // Disposing the proxy flushes its spans: the collector got an OTLP export carrying the trace id.
-        await Eventually.Until(() => collector.Received.Any(body => Contains(body, Convert.FromHexString(TraceId))));
+        // Disposing the proxy flushes its spans: the collector got the proxy's span in the caller's trace.
+        var span = Assert.Single(collector.Spans());
+        Assert.Equal((TraceId, ParentSpan, "client.default"), (span.TraceId, span.ParentSpanId, span.Service));
     }
 
     [Fact]
@@ -87,6 +85,62 @@ public sealed class TracingTests : IAsyncLifetime
         Assert.Equal($"00-{TraceId}-{ParentSpan}-01", headers["traceparent"]);
     }
 
+    /// <summary>
+    /// MeshConfig as Istio users write it: an opentelemetry extensionProvider (the collector a ServiceEntry in the
+    /// mesh), the mesh's default tracing provider and sampling, and a Telemetry adding customTags. No
+    /// --tracing-endpoint: the proxy finds the collector in its snapshot.
+    /// </summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Spans_go_to_the_mesh_configs_opentelemetry_provider_with_custom_tags(bool grpc)
+    {
+        await using var collector = await OtlpReceiver.StartAsync();
+        Environment.SetEnvironmentVariable("CAUSEWAY_TEST_CLUSTER", "east-1");
+        var settings = MeshSettings.Parse($$$"""
+            defaultConfig: {tracing: {sampling: 100}}
+            defaultProviders: {tracing: [otel]}
+            extensionProviders:
+            - name: otel
+              opentelemetry:
+                service: collector.observability.svc.cluster.local
+                port: 4318
+            {{{(grpc ? "" : "    http: {path: /v1/traces}")}}}
+            """);
+        var yaml = MeshYaml.Service("reviews", "default", [(backend, "v1")]) + MeshYaml.Client() + $$$"""
+            ---
+            apiVersion: networking.istio.io/v1
+            kind: ServiceEntry
+            metadata: {name: collector, namespace: observability}
+            spec:
+              hosts: [collector.observability.svc.cluster.local]
+              location: MESH_INTERNAL
+              resolution: STATIC
+              ports: [{number: 4318, name: otlp, protocol: TCP, targetPort: {{{(grpc ? collector.GrpcPort : collector.Port)}}} }]
+              endpoints: [{address: 127.0.0.1}]
+            ---
+            apiVersion: telemetry.istio.io/v1
+            kind: Telemetry
+            metadata: {name: tags, namespace: default}
+            spec:
+              tracing:
+              - customTags:
+                  team: {literal: {value: bookinfo}}
+                  cluster: {environment: {name: CAUSEWAY_TEST_CLUSTER, defaultValue: none}}
+                  user: {header: {name: end-user, defaultValue: anonymous}}
+                  tenant: {header: {name: x-tenant, defaultValue: shared}}
+            """;
+        await using (var proxy = await ProxyUnderTest.SidecarAsync(yaml, settings, "client", "default", 9080))
+        {
+            Assert.Equal(100, proxy.Snapshot.Tracing!.SamplingPercent); // the mesh's sampling: the Telemetry sets none
+            await Forward(proxy, ("end-user", "jason"));
+        }
+
+        var span = Assert.Single(collector.Spans());
+        Assert.Equal("client.default", span.Service);
+        Assert.Equal(("bookinfo", "east-1", "jason", "shared"), (span.Tags["team"], span.Tags["cluster"], span.Tags["user"], span.Tags["tenant"]));
+    }
+
     private async Task<Dictionary<string, string>> Forward(ProxyUnderTest proxy, params (string Name, string Value)[] headers)
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, proxy.Url(9080, "/"));
@@ -99,55 +153,5 @@ public sealed class TracingTests : IAsyncLifetime
         using var response = await client.SendAsync(request);
         var echo = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("headers");
         return echo.EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetString() ?? "");
-    }
-
-    private static bool Contains(byte[] haystack, byte[] needle) => haystack.AsSpan().IndexOf(needle) >= 0;
-
-    /// <summary>A stand-in OTLP/HTTP collector: keeps the bodies POSTed to /v1/traces (protobuf) and answers 200.</summary>
-    private sealed class Collector : IAsyncDisposable
-    {
-        private readonly WebApplication app;
-
-        private Collector(WebApplication app, int port)
-        {
-            this.app = app;
-            Port = port;
-        }
-
-        public int Port { get; }
-
-        public List<byte[]> Received { get; } = [];
-
-        public static async Task<Collector> StartAsync()
-        {
-            var port = FreePort.Next();
-            var builder = WebApplication.CreateSlimBuilder();
-            builder.Logging.ClearProviders();
-            builder.WebHost.ConfigureKestrel(o => o.Listen(IPAddress.Loopback, port));
-            var app = builder.Build();
-            var collector = new Collector(app, port);
-            app.Run(async ctx =>
-            {
-                using var body = new MemoryStream();
-                await ctx.Request.Body.CopyToAsync(body);
-                if (ctx.Request.Path == "/v1/traces")
-                {
-                    lock (collector.Received)
-                    {
-                        collector.Received.Add(body.ToArray());
-                    }
-                }
-
-                ctx.Response.StatusCode = 200;
-            });
-            await app.StartAsync();
-            return collector;
-        }
-
-        public async ValueTask DisposeAsync()
-        {
-            await app.StopAsync();
-            await app.DisposeAsync();
-        }
     }
 }

@@ -36,6 +36,10 @@ internal sealed class ProxyUnderTest : IAsyncDisposable
     public static Task<ProxyUnderTest> GatewayAsync(string yaml, IReadOnlyDictionary<string, string> labels, params uint[] configPorts) =>
         StartAsync(yaml, _ => ProxyRequest.Gateway("ingress", "istio-system", labels), configPorts);
 
+    /// <summary>A gateway that exports spans to an OTLP/HTTP collector.</summary>
+    public static Task<ProxyUnderTest> GatewayAsync(string yaml, IReadOnlyDictionary<string, string> labels, Uri tracingEndpoint, params uint[] configPorts) =>
+        StartAsync(yaml, _ => ProxyRequest.Gateway("ingress", "istio-system", labels), configPorts, tracingEndpoint: tracingEndpoint);
+
     public int Port(uint configPort) => ports[configPort];
 
     public string Url(uint configPort, string path = "/") => $"http://127.0.0.1:{ports[configPort]}{path}";
