@@ -79,7 +79,8 @@ public sealed class AccessLogTests : IAsyncLifetime
         var dead = FreePort.Next();
         reviews.Next.Enqueue((503, 0));
         var yaml = MeshYaml.Service("reviews", "default", [(reviews, "v1")]) + MeshYaml.Client() + "---\n"
-            + MeshYaml.Service("dead", "default", [(reviews, "v1")]).Replace($"http: {reviews.Http1Port}", $"http: {dead}", StringComparison.Ordinal)
+            + MeshYaml.Service("dead", "default", [(reviews, "v1")]).Replace($"http: {reviews.Http1Port}", $"http: {dead}", StringComparison.Ordinal) + "---\n"
+            + MeshYaml.Service("busy", "default", [(reviews, "v1")])
             + """
             ---
             apiVersion: networking.istio.io/v1
@@ -90,6 +91,13 @@ public sealed class AccessLogTests : IAsyncLifetime
               location: MESH_INTERNAL
               resolution: STATIC
               ports: [{number: 9080, name: http, protocol: HTTP}]
+            ---
+            apiVersion: networking.istio.io/v1
+            kind: DestinationRule
+            metadata: {name: busy, namespace: default}
+            spec:
+              host: busy
+              trafficPolicy: {connectionPool: {http: {http2MaxRequests: 1}}}
             ---
             apiVersion: networking.istio.io/v1
             kind: VirtualService
@@ -125,6 +133,9 @@ public sealed class AccessLogTests : IAsyncLifetime
               - name: nobody
                 match: [{uri: {prefix: /uh}}]
                 route: [{destination: {host: empty}}]
+              - name: full
+                match: [{uri: {prefix: /uo}}]
+                route: [{destination: {host: busy}}]
               - route: [{destination: {host: reviews}}]
             """;
         await using var proxy = await ProxyUnderTest.SidecarAsync(yaml, new MeshSettings(AccessLogFile: file), "client", "default", 9080);
@@ -140,8 +151,21 @@ public sealed class AccessLogTests : IAsyncLifetime
         await Get(proxy, "reviews", "/rl", "t");
         await Get(proxy, "reviews", "/uf", "t");
         await Get(proxy, "reviews", "/uh", "t");
-        var lines = await LinesAsync(8);
-        var format = new System.Text.RegularExpressions.Regex(@"^\[[^\]]+\] ""GET (?<path>\S+) HTTP/1\.1"" (?<code>\d+) (?<flags>\S+) (?<details>\S+) - ""-"" \d+ \d+ \d+ - ""[^""]*"" ""t"" ""[^""]*"" ""reviews"" ""[^""]*"" \S+ - \S+ \S+ - (?<route>\S+)$");
+        // UO: busy allows one request in flight (http2MaxRequests: 1); the second arrives while the first is held.
+        reviews.Next.Enqueue((0, 1500));
+        var held = Get(proxy, "reviews", "/uo/held", "t");
+        await Eventually.Until(() =>
+        {
+            lock (reviews.Seen)
+            {
+                return reviews.Seen.Any(s => s.Path == "/uo/held");
+            }
+        });
+        await Get(proxy, "reviews", "/uo/refused", "t");
+        await held;
+        await Get(proxy, "nowhere", "/nr", "t");
+        var lines = await LinesAsync(11);
+        var format = new System.Text.RegularExpressions.Regex(@"^\[[^\]]+\] ""GET (?<path>\S+) HTTP/1\.1"" (?<code>\d+) (?<flags>\S+) (?<details>\S+) - ""-"" \d+ \d+ \d+ - ""[^""]*"" ""t"" ""[^""]*"" ""(?:reviews|nowhere)"" ""[^""]*"" \S+ - \S+ \S+ - (?<route>\S+)$");
         var parsed = lines.Select(l => format.Match(l)).ToList();
         Assert.All(parsed, m => Assert.True(m.Success, string.Join("\n", lines)));
         string Line(string path, int nth = 0) => parsed.Where(m => m.Groups["path"].Value == path).Select(m => $"{m.Groups["code"].Value} {m.Groups["flags"].Value} {m.Groups["details"].Value} {m.Groups["route"].Value}").ElementAt(nth);
@@ -153,6 +177,9 @@ public sealed class AccessLogTests : IAsyncLifetime
         Assert.Equal("429 RL local_rate_limited -", Line("/rl", 1));
         Assert.Equal("503 UF,URX upstream_reset_before_response_started{connection_failure} unreachable", Line("/uf"));
         Assert.Equal("503 UH no_healthy_upstream nobody", Line("/uh"));
+        Assert.Equal("200 - via_upstream full", Line("/uo/held"));
+        Assert.Equal("503 UO upstream_reset_before_response_started{overflow} full", Line("/uo/refused"));
+        Assert.Equal("404 NR route_not_found -", Line("/nr"));
     }
 
     private string Mesh() => MeshYaml.Service("reviews", "default", [(reviews, "v1")]) + MeshYaml.Client();
