@@ -43,8 +43,8 @@ internal sealed class AdminServer : IAsyncDisposable
                 "/server_info" => (200, "application/json", $"{{\"version\":\"{snapshot?.Version}\",\"state\":\"{(snapshot is null ? "INITIALIZING" : "LIVE")}\",\"status\":{System.Text.Json.JsonSerializer.Serialize(status(), AdminJson.Default.String)}}}\n"),
                 "/config_dump" => snapshot is null ? (503, "text/plain", "no configuration\n") : (200, "application/json", Json.Format(Redacted(snapshot.Source)) + "\n"),
                 "/clusters" => (200, "text/plain", Clusters(snapshot)),
-                "/stats" => (200, "text/plain", stats.Render() + ClusterStats(snapshot)),
-                "/stats/prometheus" => (200, "text/plain; version=0.0.4", stats.Istio.Render() + Telemetry.ProxyStatsExposition.Render(snapshot)),
+                "/stats" => (200, "text/plain", stats.Render() + ClusterStats(snapshot) + ListenerStats(stats.Listeners)),
+                "/stats/prometheus" => (200, "text/plain; version=0.0.4", stats.Istio.Render() + Telemetry.ProxyStatsExposition.Render(snapshot, stats.Listeners)),
                 _ => (404, "text/plain", "endpoints: /ready /server_info /config_dump /clusters /stats /stats/prometheus\n"),
             };
             ctx.Response.StatusCode = code;
@@ -109,6 +109,24 @@ internal sealed class AdminServer : IAsyncDisposable
     /// What resilience did per cluster, in Envoy's stat names (<c>cluster.NAME.upstream_rq_retry: 3</c>): retries,
     /// overflows, timeouts, ejections, rate limiting, faults; plus requests and connections waiting and active.
     /// </summary>
+    /// <summary>Envoy's listener and HTTP connection manager stats, one block per listener.</summary>
+    private static string ListenerStats(IEnumerable<Telemetry.ListenerCounters> listeners)
+    {
+        var sb = new StringBuilder();
+        foreach (var l in listeners)
+        {
+            sb.Append("listener.").Append(l.Name).Append(".downstream_cx_total: ").Append(l.ConnectionsTotal).Append('\n');
+            sb.Append("listener.").Append(l.Name).Append(".downstream_cx_active: ").Append(l.ConnectionsActive).Append('\n');
+            sb.Append("http.").Append(l.Name).Append(".downstream_rq_total: ").Append(l.Requests).Append('\n');
+            for (var statusClass = 1; statusClass <= 5; statusClass++)
+            {
+                sb.Append("http.").Append(l.Name).Append(".downstream_rq_").Append(statusClass).Append("xx: ").Append(l.Responses(statusClass)).Append('\n');
+            }
+        }
+
+        return sb.ToString();
+    }
+
     private static string ClusterStats(CompiledSnapshot? snapshot)
     {
         if (snapshot is null)

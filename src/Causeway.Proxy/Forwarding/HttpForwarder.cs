@@ -21,7 +21,7 @@ namespace Causeway.Proxy.Forwarding;
 internal readonly record struct ForwardResult(int Status, string Flag);
 
 /// <summary>What forwarding needs besides the request: the stats, the randomness and the request's hash key.</summary>
-internal readonly record struct ForwardContext(ProxyStats Stats, Random Random, ulong? Hash, ProxySnapshot? Snapshot, TrafficDirection Direction, long Start, AccessLogWriter? Log, System.Diagnostics.Activity? Span = null);
+internal readonly record struct ForwardContext(ProxyStats Stats, Random Random, ulong? Hash, ProxySnapshot? Snapshot, TrafficDirection Direction, long Start, AccessLogWriter? Log, ListenerCounters Listener, System.Diagnostics.Activity? Span = null);
 
 /// <summary>
 /// Sends one request to one upstream host and streams the response back, after YARP's design written fresh: the
@@ -328,6 +328,7 @@ internal static class HttpForwarder
     private static void Record(HttpContext ctx, ForwardContext env, ClusterRuntime cluster, string requestId, UpstreamEndpoint? endpoint, ForwardResult result, long responseBytes, bool grpc, int grpcStatus = -1, long requestMessages = 0, long responseMessages = 0)
     {
         env.Stats.Record(cluster.Name, result.Status, result.Flag);
+        env.Listener.Request(result.Status);
         Tracer.End(env.Span, ctx, env.Snapshot, cluster.Name, result.Status, result.Flag, requestId, responseBytes); // the id sent upstream, generated when the caller had none
         env.Stats.Istio.RecordRequest(env.Snapshot, env.Direction, cluster, endpoint, result.Status, result.Flag,
             grpc, grpcStatus,

@@ -25,17 +25,18 @@ public sealed class ProxyRequestHandler(ProxyState state, ProxyStats stats, Rand
     /// Not async itself, nor is the forwarding step below: each async layer costs an allocated state machine per
     /// request, so the only one on the common path is the forwarder's.
     /// </summary>
-    public Task HandleAsync(HttpContext ctx, string listenerName)
+    public Task HandleAsync(HttpContext ctx, Telemetry.ListenerCounters counters)
     {
+        var listenerName = counters.Name;
         var start = Stopwatch.GetTimestamp();
         var snapshot = state.Current;
         if (snapshot is null || !snapshot.Listeners.TryGetValue(listenerName, out var listener) ||
             !snapshot.RouteTables.TryGetValue(listener.RouteTable, out var table))
         {
-            return Finish(ctx, new RequestScope(snapshot, null, start), "", 503, ResponseFlags.NoRoute, "no configuration");
+            return Finish(ctx, new RequestScope(snapshot, null, start, counters), "", 503, ResponseFlags.NoRoute, "no configuration");
         }
 
-        var scope = new RequestScope(snapshot, listener, start);
+        var scope = new RequestScope(snapshot, listener, start, counters);
 
         if (AmbiguousFraming(ctx.Request))
         {
@@ -122,7 +123,7 @@ public sealed class ProxyRequestHandler(ProxyState state, ProxyStats stats, Rand
             (span, target.TraceHeaders) = stats.Tracer.Start(ctx, tracing, scope.Direction, random);
         }
 
-        var env = new ForwardContext(stats, random, HashFor(ctx, cluster), snapshot.Source, scope.Direction, scope.Start, snapshot.AccessLog, span);
+        var env = new ForwardContext(stats, random, HashFor(ctx, cluster), snapshot.Source, scope.Direction, scope.Start, snapshot.AccessLog, scope.Counters, span);
         return route.Route.Mirrors.Count > 0
             ? MirrorThenForwardAsync(ctx, snapshot, route.Route, cluster, target, policy, env)
             : HttpForwarder.ForwardAsync(ctx, cluster, target, policy, env);
@@ -265,6 +266,7 @@ public sealed class ProxyRequestHandler(ProxyState state, ProxyStats stats, Rand
     private void Report(HttpContext ctx, RequestScope scope, int status, string flag = ResponseFlags.None, string cluster = "")
     {
         stats.Record(cluster, status, flag);
+        scope.Counters.Request(status);
         var runtime = cluster.Length > 0 ? scope.Snapshot?.Clusters.GetValueOrDefault(cluster) : null;
         stats.Istio.RecordRequest(scope.Snapshot?.Source, scope.Direction, runtime, null, status, flag,
             Protocol.Grpc.GrpcProtocol.IsGrpc(ctx.Request.ContentType), -1,
@@ -273,7 +275,7 @@ public sealed class ProxyRequestHandler(ProxyState state, ProxyStats stats, Rand
     }
 
     /// <summary>What the metrics of one request need from where it arrived: the snapshot, the listener and when it began.</summary>
-    private readonly record struct RequestScope(CompiledSnapshot? Snapshot, Listener? Listener, long Start)
+    private readonly record struct RequestScope(CompiledSnapshot? Snapshot, Listener? Listener, long Start, Telemetry.ListenerCounters Counters)
     {
         public TrafficDirection Direction => Listener?.Direction ?? TrafficDirection.Outbound;
     }

@@ -16,6 +16,13 @@ public sealed class ProxyStats
     public Telemetry.Tracer Tracer { get; init; } = new(null);
 
     private readonly ConcurrentDictionary<(string Cluster, int Code, string Flag), long[]> requests = new();
+    private readonly ConcurrentDictionary<string, Telemetry.ListenerCounters> listeners = new(StringComparer.Ordinal);
+
+    /// <summary>A listener's counters, created on first use and kept across snapshots (looked up once per listener start, not per request).</summary>
+    public Telemetry.ListenerCounters Listener(string name) => listeners.GetOrAdd(name, n => new Telemetry.ListenerCounters(n));
+
+    /// <summary>Every listener's counters, by name.</summary>
+    public IEnumerable<Telemetry.ListenerCounters> Listeners => listeners.Values.OrderBy(l => l.Name, StringComparer.Ordinal);
 
     public void Record(string cluster, int code, string flag)
     {

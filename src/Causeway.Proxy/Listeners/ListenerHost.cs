@@ -38,6 +38,7 @@ internal sealed class ListenerHost : IAsyncDisposable
 
     public static async Task<ListenerHost> StartAsync(Listener listener, IPEndPoint bind, ProxyState state, ProxyStats stats, ProxyRequestHandler handler, SniffingListenerFactory sniffing)
     {
+        var counters = stats.Listener(listener.Name);
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.Services.AddSingleton<IConnectionListenerFactory>(sniffing);
@@ -50,6 +51,7 @@ internal sealed class ListenerHost : IAsyncDisposable
                 // TLS terminated here; HTTP/1.1 or h2 is then chosen by ALPN, so no sniffing is needed.
                 options.Listen(bind, l =>
                 {
+                    CountConnections(l, counters);
                     l.Protocols = listener.Protocol == ListenerProtocol.Tcp ? HttpProtocols.None : HttpProtocols.Http1AndHttp2;
                     l.UseHttps(new TlsHandshakeCallbackOptions { OnConnection = c => Handshake(state, listener.Name, c), HandshakeTimeout = TimeSpan.FromSeconds(10) });
                     if (listener.Protocol == ListenerProtocol.Tcp)
@@ -62,20 +64,46 @@ internal sealed class ListenerHost : IAsyncDisposable
             else if (listener.Protocol == ListenerProtocol.Tcp)
             {
                 var relay = new TcpRelay(state, stats, listener.Name, Random.Shared);
-                options.Listen(bind, l => l.Use(_ => relay.HandleAsync));
+                options.Listen(bind, l =>
+                {
+                    CountConnections(l, counters);
+                    l.Use(_ => relay.HandleAsync);
+                });
             }
             else
             {
-                options.Listen(new SniffingEndPoint(bind, SniffedProtocol.Http1), l => l.Protocols = HttpProtocols.Http1);
-                options.Listen(new SniffingEndPoint(bind, SniffedProtocol.Http2), l => l.Protocols = HttpProtocols.Http2);
+                options.Listen(new SniffingEndPoint(bind, SniffedProtocol.Http1), l =>
+                {
+                    CountConnections(l, counters);
+                    l.Protocols = HttpProtocols.Http1;
+                });
+                options.Listen(new SniffingEndPoint(bind, SniffedProtocol.Http2), l =>
+                {
+                    CountConnections(l, counters);
+                    l.Protocols = HttpProtocols.Http2;
+                });
             }
         });
         var app = builder.Build();
-        var name = listener.Name;
-        app.Run(ctx => handler.HandleAsync(ctx, name));
+        app.Run(ctx => handler.HandleAsync(ctx, counters));
         await app.StartAsync().ConfigureAwait(false);
         return new ListenerHost(app, bind, KeyOf(listener, bind));
     }
+
+    /// <summary>Downstream connections, counted before TLS and HTTP see them (Envoy's listener downstream_cx_*).</summary>
+    private static void CountConnections(ListenOptions listen, Telemetry.ListenerCounters counters) =>
+        listen.Use(next => async connection =>
+        {
+            counters.ConnectionOpened();
+            try
+            {
+                await next(connection).ConfigureAwait(false);
+            }
+            finally
+            {
+                counters.ConnectionClosed();
+            }
+        });
 
     /// <summary>Certificates are chosen from the current snapshot at each handshake, so rotating one needs no restart.</summary>
     private static ValueTask<SslServerAuthenticationOptions> Handshake(ProxyState state, string listenerName, TlsHandshakeCallbackContext context) =>

@@ -6,13 +6,43 @@ namespace Causeway.Proxy.Telemetry;
 /// <summary>
 /// The proxy's own statistics in the Prometheus text format, beside Istio's standard metrics: per cluster what
 /// resilience did (Envoy's cluster stat names under <c>envoy_cluster_</c>, labelled with the cluster), per endpoint
-/// the requests in flight and ejection, and for the process its memory, GC and the configuration version it runs.
+/// the requests in flight and ejection, per listener its downstream connections and requests by response class
+/// (Envoy's <c>envoy_listener_downstream_cx_*</c> and <c>envoy_http_downstream_rq_*</c>), and for the process its
+/// memory, GC and the configuration version it runs.
 /// </summary>
 internal static class ProxyStatsExposition
 {
-    public static string Render(CompiledSnapshot? snapshot)
+    public static string Render(CompiledSnapshot? snapshot, IEnumerable<ListenerCounters> listeners)
     {
         var text = new PrometheusText();
+        var perListener = listeners.ToList();
+        text.Family("envoy_listener_downstream_cx_total", "counter");
+        foreach (var l in perListener)
+        {
+            text.Sample("envoy_listener_downstream_cx_total", $"listener_name=\"{l.Name}\"", l.ConnectionsTotal);
+        }
+
+        text.Family("envoy_listener_downstream_cx_active", "gauge");
+        foreach (var l in perListener)
+        {
+            text.Sample("envoy_listener_downstream_cx_active", $"listener_name=\"{l.Name}\"", l.ConnectionsActive);
+        }
+
+        text.Family("envoy_http_downstream_rq_total", "counter");
+        foreach (var l in perListener)
+        {
+            text.Sample("envoy_http_downstream_rq_total", $"listener_name=\"{l.Name}\"", l.Requests);
+        }
+
+        text.Family("envoy_http_downstream_rq_xx", "counter");
+        foreach (var l in perListener)
+        {
+            for (var statusClass = 1; statusClass <= 5; statusClass++)
+            {
+                text.Sample("envoy_http_downstream_rq_xx", $"listener_name=\"{l.Name}\",response_code_class=\"{statusClass}\"", l.Responses(statusClass));
+            }
+        }
+
         if (snapshot is not null)
         {
             var clusters = snapshot.Clusters.Values.OrderBy(c => c.Name, StringComparer.Ordinal).ToList();

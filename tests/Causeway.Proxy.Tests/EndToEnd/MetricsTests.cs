@@ -68,6 +68,16 @@ public sealed class MetricsTests : IAsyncLifetime
         Assert.Equal(0, Series(text, "envoy_cluster_upstream_rq_retry", "reviews.default.svc.cluster.local").Value);
         Assert.Equal(1, Series(text, "causeway_proxy_config_info", $"version=\"{proxy.Snapshot.Version}\"").Value);
         Assert.Matches(@"(?m)^causeway_proxy_resident_memory_bytes \d+$", text);
+
+        // Per listener (Envoy's listener and connection-manager stats): the five requests by class, and connections.
+        var listener = $"listener_name=\"{proxy.Snapshot.Listeners.Single(l => l.Port == 9080).Name}\"";
+        Assert.Equal(5, Series(text, "envoy_http_downstream_rq_total", listener).Value);
+        Assert.Equal(3, Series(text, "envoy_http_downstream_rq_xx", listener + ",response_code_class=\"2\"").Value);
+        Assert.Equal(1, Series(text, "envoy_http_downstream_rq_xx", listener + ",response_code_class=\"4\"").Value);
+        Assert.Equal(1, Series(text, "envoy_http_downstream_rq_xx", listener + ",response_code_class=\"5\"").Value);
+        var connections = Series(text, "envoy_listener_downstream_cx_total", listener).Value;
+        Assert.InRange(connections, 1, 5); // the client reuses connections, so at least one and at most one per request
+        Assert.InRange(Series(text, "envoy_listener_downstream_cx_active", listener).Value, 0, connections);
     }
 
     [Fact]

@@ -1,0 +1,39 @@
+namespace Causeway.Proxy.Telemetry;
+
+/// <summary>
+/// One listener's counters under Envoy's names: downstream connections (total and active, counted in the
+/// listener's connection middleware) and downstream requests by response class (counted where the proxy records a
+/// request). Kept by name in <see cref="Forwarding.ProxyStats"/>, so they survive snapshot updates; lock-free.
+/// </summary>
+public sealed class ListenerCounters(string name)
+{
+    private readonly long[] responses = new long[6]; // index = status / 100 (1xx..5xx); 0 for anything else
+    private long connectionsTotal;
+    private long connectionsActive;
+    private long requests;
+
+    public string Name { get; } = name;
+
+    public long ConnectionsTotal => Volatile.Read(ref connectionsTotal);
+
+    public long ConnectionsActive => Volatile.Read(ref connectionsActive);
+
+    public long Requests => Volatile.Read(ref requests);
+
+    /// <summary>Requests answered with this class (1 to 5 for 1xx to 5xx).</summary>
+    public long Responses(int statusClass) => Volatile.Read(ref responses[statusClass]);
+
+    public void ConnectionOpened()
+    {
+        Interlocked.Increment(ref connectionsTotal);
+        Interlocked.Increment(ref connectionsActive);
+    }
+
+    public void ConnectionClosed() => Interlocked.Decrement(ref connectionsActive);
+
+    public void Request(int status)
+    {
+        Interlocked.Increment(ref requests);
+        Interlocked.Increment(ref responses[status is >= 100 and < 600 ? status / 100 : 0]);
+    }
+}
