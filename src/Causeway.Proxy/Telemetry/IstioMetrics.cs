@@ -24,6 +24,11 @@ public sealed class IstioMetrics
     /// <summary>How requests are reported: from the proxy's own identity and the route's destination.</summary>
     public void RecordRequest(ProxySnapshot? snapshot, TrafficDirection direction, ClusterRuntime? cluster, UpstreamEndpoint? endpoint, int code, string flags, bool grpc, int grpcStatus, double durationMs, long requestBytes, long responseBytes, long requestMessages = 0, long responseMessages = 0)
     {
+        if (snapshot is { IstioMetricsDisabled: true })
+        {
+            return;
+        }
+
         var key = new RequestKey(direction == TrafficDirection.Inbound, cluster?.Name ?? "", endpoint?.Source.Workload ?? "", code, flags, grpc, grpcStatus);
         if (!requests.TryGetValue(key, out var series))
         {
@@ -43,11 +48,21 @@ public sealed class IstioMetrics
         series.ResponseBytes.Observe(responseBytes);
     }
 
-    public void TcpOpened(ProxySnapshot? snapshot, TrafficDirection direction, ClusterRuntime cluster, UpstreamEndpoint? endpoint) =>
-        Interlocked.Increment(ref Tcp(snapshot, direction, cluster, endpoint, ResponseFlagsNone).Opened);
+    public void TcpOpened(ProxySnapshot? snapshot, TrafficDirection direction, ClusterRuntime cluster, UpstreamEndpoint? endpoint)
+    {
+        if (snapshot is not { IstioMetricsDisabled: true })
+        {
+            Interlocked.Increment(ref Tcp(snapshot, direction, cluster, endpoint, ResponseFlagsNone).Opened);
+        }
+    }
 
     public void TcpClosed(ProxySnapshot? snapshot, TrafficDirection direction, ClusterRuntime cluster, UpstreamEndpoint? endpoint, string flags, long sent, long received)
     {
+        if (snapshot is { IstioMetricsDisabled: true })
+        {
+            return;
+        }
+
         var series = Tcp(snapshot, direction, cluster, endpoint, flags);
         Interlocked.Increment(ref series.Closed);
         Interlocked.Add(ref series.Sent, sent);

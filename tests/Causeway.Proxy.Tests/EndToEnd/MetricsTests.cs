@@ -81,6 +81,17 @@ public sealed class MetricsTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_telemetry_override_turns_istio_metrics_off_and_proxy_stats_stay()
+    {
+        var telemetry = "---\napiVersion: telemetry.istio.io/v1\nkind: Telemetry\nmetadata: {name: quiet, namespace: istio-system}\nspec:\n  metrics: [{providers: [{name: prometheus}], overrides: [{disabled: true}]}]\n";
+        await using var proxy = await ProxyUnderTest.SidecarAsync(MeshYaml.Service("reviews", "default", [(reviews, "v1")]) + MeshYaml.Client() + telemetry, "client", "default", 9080);
+        Assert.Equal(HttpStatusCode.OK, (await Get(proxy, "reviews", "/")).StatusCode);
+        var text = await client.GetStringAsync(proxy.Admin("/stats/prometheus"));
+        Assert.DoesNotMatch("(?m)^istio_requests_total\\{", text);
+        Assert.Equal(1, Series(text, "envoy_http_downstream_rq_total", "listener_name=").Value);
+    }
+
+    [Fact]
     public async Task The_exposition_is_read_by_an_independent_prometheus_parser()
     {
         NodeInterop.AssertInstalled();
