@@ -96,20 +96,50 @@ public sealed class AccessLogWriter : IAsyncDisposable
 
     private static string Dash(string value) => value.Length == 0 ? "-" : value;
 
+    /// <summary>
+    /// Envoy's access_log_flush_interval: lines collect in a 64 KiB buffer and reach the file when it fills or a
+    /// second after the first unflushed line, not per request (a write per line cost a syscall per request).
+    /// </summary>
+    private static readonly TimeSpan FlushInterval = TimeSpan.FromSeconds(1);
+
     private async Task WriteAsync(string path, bool json)
     {
         var stream = path == "/dev/stdout" ? Console.OpenStandardOutput() : new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite, 1, FileOptions.Asynchronous);
         await using var output = new StreamWriter(stream, new UTF8Encoding(false), 64 * 1024);
         var reader = queue.Reader;
-        while (await reader.WaitToReadAsync().ConfigureAwait(false))
+        long? unflushedSince = null;
+        while (true)
         {
             while (reader.TryRead(out var entry))
             {
                 await output.WriteLineAsync(json ? JsonLine(entry) : Text(entry)).ConfigureAwait(false);
+                unflushedSince ??= System.Diagnostics.Stopwatch.GetTimestamp();
             }
 
-            await output.FlushAsync().ConfigureAwait(false); // one flush per burst, not per line
+            if (unflushedSince is { } since)
+            {
+                var due = FlushInterval - System.Diagnostics.Stopwatch.GetElapsedTime(since);
+                if (due <= TimeSpan.Zero)
+                {
+                    await output.FlushAsync().ConfigureAwait(false);
+                    unflushedSince = null;
+                    continue;
+                }
+
+                // More lines, or the flush falls due, whichever first.
+                var more = reader.WaitToReadAsync().AsTask();
+                if (await Task.WhenAny(more, Task.Delay(due)).ConfigureAwait(false) == more && !await more.ConfigureAwait(false))
+                {
+                    break; // completed: the final flush below
+                }
+            }
+            else if (!await reader.WaitToReadAsync().ConfigureAwait(false))
+            {
+                break;
+            }
         }
+
+        await output.FlushAsync().ConfigureAwait(false);
     }
 
     public async ValueTask DisposeAsync()

@@ -1,0 +1,119 @@
+#!/usr/bin/env bash
+# What telemetry costs per request: proxy CPU per 1 KB HTTP/1.1 GET with Istio's standard metrics, Envoy-format
+# access log and tracing switched on one by one, as ratios to all of them off (issue 6's targets: under 10% extra
+# with metrics on, under 25% with all three).
+# Modes: off (Telemetry disables metrics), metrics (Istio's default), metrics+log (access log to a file),
+# metrics+log+trace1% (Istio's default sampling) and metrics+log+trace100% (every request a span, exported over
+# OTLP/HTTP to an nginx sink that answers 200).
+# The proxy is pinned to core 0; nginx (1 worker) and wrk (1 thread, 16 connections) to core 1. Each mode runs
+# ROUNDS times, interleaved (so drift on a noisy machine hits every mode alike); medians are reported.
+# Usage: bench/telemetry-cost.sh [seconds per run, default 10] [rounds, default 3]
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+secs="${1:-10}"
+rounds="${2:-3}"
+work="$(mktemp -d)"
+proxy=""
+cleanup() { [ -n "$proxy" ] && kill "$proxy" 2>/dev/null; [ -f "$work/nginx.pid" ] && kill "$(cat "$work/nginx.pid")" 2>/dev/null; rm -rf "$work"; }
+trap cleanup EXIT
+for tool in wrk nginx; do command -v "$tool" >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk nginx >/dev/null; }; done
+
+chmod 755 "$work"
+head -c 1024 /dev/urandom | base64 -w0 | head -c 1024 > "$work/1k"
+chmod 644 "$work/1k"
+cat > "$work/nginx.conf" <<NGINX
+worker_processes 1;
+pid $work/nginx.pid;
+error_log $work/nginx-error.log;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  server { listen 127.0.0.1:18000; location / { root $work; } }
+  server { listen 127.0.0.1:18001; client_max_body_size 64m; location / { return 200; } }
+}
+NGINX
+taskset -c 1 nginx -c "$work/nginx.conf"
+
+mesh() {
+  cat <<YAML
+apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata: {name: web, namespace: bench}
+spec:
+  hosts: [web.bench.svc.cluster.local]
+  location: MESH_INTERNAL
+  resolution: STATIC
+  ports: [{number: 9080, name: http, protocol: HTTP, targetPort: 18000}]
+  workloadSelector: {labels: {app: web}}
+---
+apiVersion: networking.istio.io/v1
+kind: WorkloadEntry
+metadata: {name: web, namespace: bench}
+spec: {address: 127.0.0.1, labels: {app: web}}
+---
+apiVersion: networking.istio.io/v1
+kind: WorkloadEntry
+metadata: {name: client, namespace: bench}
+spec: {address: 127.0.0.1, labels: {app: client}}
+---
+YAML
+}
+telemetry() { # $1: metrics on? $2: access log? $3: tracing?
+  echo "apiVersion: telemetry.istio.io/v1"
+  echo "kind: Telemetry"
+  echo "metadata: {name: bench, namespace: istio-system}"
+  echo "spec:"
+  if [ "$1" = 1 ]; then echo "  metrics: [{providers: [{name: prometheus}]}]"; else echo "  metrics: [{providers: [{name: prometheus}], overrides: [{disabled: true}]}]"; fi
+  if [ "$2" = 1 ]; then echo "  accessLogging: [{providers: [{name: envoy}]}]"; fi
+  if [ "$3" = 1 ]; then echo "  tracing: [{providers: [{name: otel}], randomSamplingPercentage: 100}]"; fi
+  if [ "$3" = 2 ]; then echo "  tracing: [{providers: [{name: otel}], randomSamplingPercentage: 1}]"; fi
+}
+modes=(off metrics metrics+log metrics+log+trace1% metrics+log+trace100%)
+flags=("0 0 0" "1 0 0" "1 1 0" "1 1 2" "1 1 1")
+for i in "${!modes[@]}"; do
+  mkdir -p "$work/${modes[$i]}"
+  { mesh; telemetry ${flags[$i]}; } > "$work/${modes[$i]}/mesh.yaml"
+  # The envoy provider writes to MeshConfig accessLogFile when set: a file, as a real deployment would.
+  # Only where the mode logs: MeshConfig accessLogFile alone would turn logging on for every proxy.
+  if [ "${flags[$i]:2:1}" = 1 ]; then echo "accessLogFile: $work/access-${modes[$i]}.log"; else echo "{}"; fi > "$work/${modes[$i]}.mesh-config.yaml"
+done
+
+"$root/causeway" --help >/dev/null   # build first, outside the measurement
+cpu() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+hz=$(getconf CLK_TCK)
+
+run() { # $1: mode index; prints CPU microseconds per request
+  local mode="${modes[$1]}"
+  DOTNET_TieredPGO=1 taskset -c 0 dotnet "$root/.artifacts/cli/causeway.dll" proxy --config "$work/$mode" --mesh-config "$work/$mode.mesh-config.yaml" \
+    --workload client.bench --admin-port 0 --tracing-endpoint http://127.0.0.1:18001 > "$work/proxy.log" 2>&1 &
+  proxy=$!
+  for _ in $(seq 1 100); do grep -q "applied snapshot" "$work/proxy.log" && break; sleep 0.2; done
+  taskset -c 1 wrk -t1 -c16 -d5s -H "Host: web" http://127.0.0.1:9080/1k >/dev/null   # warm-up (JIT tiers)
+  local before after out total
+  before=$(cpu "$proxy")
+  out=$(taskset -c 1 wrk -t1 -c16 -d"${secs}s" -H "Host: web" http://127.0.0.1:9080/1k)
+  after=$(cpu "$proxy")
+  if echo "$out" | grep -q "Non-2xx"; then echo "error: $mode answered non-2xx responses" >&2; echo "$out" >&2; exit 1; fi
+  total=$(echo "$out" | awk '/requests in/ {print $1}')
+  kill "$proxy"; wait "$proxy" 2>/dev/null || true; proxy=""
+  awk -v t=$((after - before)) -v hz="$hz" -v n="$total" 'BEGIN {printf "%.2f\n", t / hz / n * 1e6}'
+}
+
+declare -A results
+for round in $(seq 1 "$rounds"); do
+  for i in "${!modes[@]}"; do
+    us=$(run "$i")
+    results[$i]="${results[$i]:-} $us"
+    echo "round $round ${modes[$i]}: $us us/request" >&2
+  done
+done
+
+median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
+base=$(echo "${results[0]}" | median)
+echo
+printf "%-20s %-28s %-10s %s\n" "mode" "CPU us/request (runs)" "median" "vs off"
+for i in "${!modes[@]}"; do
+  m=$(echo "${results[$i]}" | median)
+  printf "%-20s %-28s %-10s %s\n" "${modes[$i]}" "$(echo ${results[$i]})" "$m" "$(awk -v m="$m" -v b="$base" 'BEGIN {printf "%+.1f%%", (m / b - 1) * 100}')"
+done
+echo "access log lines written (last round, metrics+log+trace100%): $(wc -l < "$work/access-metrics+log+trace100%.log" 2>/dev/null || echo 0)"
