@@ -61,9 +61,10 @@ check() { if echo "$1" | grep -q "Non-2xx"; then echo "error: $2 answered non-2x
 direct_out=$(taskset -c 1 wrk -t1 -c16 -d"${secs}s" http://127.0.0.1:18000/1k)
 check "$direct_out" "nginx"
 direct=$(echo "$direct_out" | awk '/Requests\/sec/ {print $2}')
-before=$(cpu $proxy)
+ctx() { awk '/ctxt_switches/ {s += $2} END {print s}' "/proc/$1/task/"*/status 2>/dev/null; }
+before=$(cpu $proxy); ctx_before=$(ctx $proxy)
 out=$(taskset -c 1 wrk -t1 -c16 -d"${secs}s" -H "Host: web" http://127.0.0.1:9080/1k)
-after=$(cpu $proxy)
+after=$(cpu $proxy); ctx_after=$(ctx $proxy)
 check "$out" "the proxy"
 rps=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
 total=$(echo "$out" | awk '/requests in/ {print $1}')
@@ -72,4 +73,5 @@ echo "direct (nginx):        $direct requests/s"
 echo "through the proxy:     $rps requests/s ($total requests in ${secs}s)"
 echo "proxy CPU per request: $(awk -v t=$((after - before)) -v hz="$hz" -v n="$total" 'BEGIN {printf "%.1f us", t / hz / n * 1e6}')"
 echo "proxy RSS after load:  $((rss / 1024)) MB"
+echo "proxy threads: $(ls /proc/$proxy/task | wc -l), context switches per request: $(awk -v c=$((ctx_after - ctx_before)) -v n="$total" 'BEGIN {printf "%.2f", c / n}')"
 echo "$out" | grep -E "Latency|Non-2xx|Socket errors" || true
