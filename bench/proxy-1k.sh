@@ -5,6 +5,7 @@
 # Usage: bench/proxy-1k.sh [seconds]    (the full comparison harness, bench/run, comes with the benchmark work)
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+source "$root/bench/common.sh"
 secs="${1:-10}"
 work="$(mktemp -d)"
 trap 'kill $(jobs -p) 2>/dev/null || true; [ -f "$work/nginx.pid" ] && kill "$(cat "$work/nginx.pid")" 2>/dev/null || true; rm -rf "$work"' EXIT
@@ -26,33 +27,13 @@ NGINX
 taskset -c 1 nginx -c "$work/nginx.conf"
 
 mkdir -p "$work/cfg"
-cat > "$work/cfg/mesh.yaml" <<YAML
-apiVersion: networking.istio.io/v1
-kind: ServiceEntry
-metadata: {name: web, namespace: bench}
-spec:
-  hosts: [web.bench.svc.cluster.local]
-  location: MESH_INTERNAL
-  resolution: STATIC
-  ports: [{number: 9080, name: http, protocol: HTTP, targetPort: 18000}]
-  workloadSelector: {labels: {app: web}}
----
-apiVersion: networking.istio.io/v1
-kind: WorkloadEntry
-metadata: {name: web, namespace: bench}
-spec: {address: 127.0.0.1, labels: {app: web}}
----
-apiVersion: networking.istio.io/v1
-kind: WorkloadEntry
-metadata: {name: client, namespace: bench}
-spec: {address: 127.0.0.1, labels: {app: client}}
-YAML
+bench_mesh_yaml > "$work/cfg/mesh.yaml"
 "$root/causeway" --help >/dev/null   # build first, outside the measurement
 DOTNET_TieredPGO=1 taskset -c 0 dotnet "$root/.artifacts/cli/causeway.dll" proxy --config "$work/cfg" --workload client.bench --admin-port 0 > "$work/proxy.log" 2>&1 &
 proxy=$!
 for _ in $(seq 1 100); do grep -q "applied snapshot" "$work/proxy.log" && break; sleep 0.2; done
 
-cpu() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+cpu() { proc_cpu_ticks "$1"; }
 hz=$(getconf CLK_TCK)
 echo "warming up the proxy..."
 taskset -c 1 wrk -t1 -c16 -d5s -H "Host: web" http://127.0.0.1:9080/1k >/dev/null

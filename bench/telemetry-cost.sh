@@ -10,6 +10,7 @@
 # Usage: bench/telemetry-cost.sh [seconds per run, default 10] [rounds, default 3]
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+source "$root/bench/common.sh"
 secs="${1:-10}"
 rounds="${2:-3}"
 work="$(mktemp -d)"
@@ -34,30 +35,7 @@ http {
 NGINX
 taskset -c 1 nginx -c "$work/nginx.conf"
 
-mesh() {
-  cat <<YAML
-apiVersion: networking.istio.io/v1
-kind: ServiceEntry
-metadata: {name: web, namespace: bench}
-spec:
-  hosts: [web.bench.svc.cluster.local]
-  location: MESH_INTERNAL
-  resolution: STATIC
-  ports: [{number: 9080, name: http, protocol: HTTP, targetPort: 18000}]
-  workloadSelector: {labels: {app: web}}
----
-apiVersion: networking.istio.io/v1
-kind: WorkloadEntry
-metadata: {name: web, namespace: bench}
-spec: {address: 127.0.0.1, labels: {app: web}}
----
-apiVersion: networking.istio.io/v1
-kind: WorkloadEntry
-metadata: {name: client, namespace: bench}
-spec: {address: 127.0.0.1, labels: {app: client}}
----
-YAML
-}
+mesh() { bench_mesh_yaml; echo "---"; }
 telemetry() { # $1: metrics on? $2: access log? $3: tracing?
   echo "apiVersion: telemetry.istio.io/v1"
   echo "kind: Telemetry"
@@ -79,7 +57,7 @@ for i in "${!modes[@]}"; do
 done
 
 "$root/causeway" --help >/dev/null   # build first, outside the measurement
-cpu() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+cpu() { proc_cpu_ticks "$1"; }
 hz=$(getconf CLK_TCK)
 
 run() { # $1: mode index; prints CPU microseconds per request
