@@ -5,14 +5,15 @@ using Causeway.Proxy.Routing;
 namespace Causeway.Bench.HotPath;
 
 /// <summary>
-/// Route lookup on a 100-route VirtualService as the proxy does it per request: the virtual host by Host, then the
-/// routes in order until the first match (uri prefix plus an exact header on each route, a regex uri on every tenth).
-/// The target is under 200 ns for the last route of the table, with no allocation.
+/// Route lookup on a 10-, 100- and 1,000-route VirtualService as the proxy does it per request: the virtual host by
+/// Host, then the routes in order until the first match (uri prefix plus an exact header on each route, a regex uri on
+/// every tenth). The target is under 200 ns for the last route of a 100-route table, with no allocation.
 /// </summary>
 [MemoryDiagnoser]
 public class RouteMatchingBenchmarks
 {
-    private const int RouteCount = 100;
+    [Params(10, 100, 1000)]
+    public int RouteCount { get; set; }
     private CompiledRouteTable table = null!;
     private BenchRequest first;
     private BenchRequest middle;
@@ -58,9 +59,9 @@ public class RouteMatchingBenchmarks
         }
 
         first = new BenchRequest("reviews", "/api/v0/items/7", "t0");
-        middle = new BenchRequest("reviews", "/api/v50/items/7", "t50");
-        last = new BenchRequest("reviews", "/api/v98/items/7", "t98");
-        regex = new BenchRequest("reviews", "/re99/items/7", "t99");
+        middle = new BenchRequest("reviews", $"/api/v{RouteCount / 2}/items/7", $"t{RouteCount / 2}");
+        last = new BenchRequest("reviews", $"/api/v{RouteCount - 2}/items/7", $"t{RouteCount - 2}");
+        regex = new BenchRequest("reviews", $"/re{RouteCount - 1}/items/7", $"t{RouteCount - 1}");
         none = new BenchRequest("reviews", "/nowhere", "t0");
         if (Match(ref last) is null || Match(ref regex) is null || Match(ref none) is not null)
         {
@@ -72,16 +73,16 @@ public class RouteMatchingBenchmarks
     public CompiledRoute? FirstRoute() => Match(ref first);
 
     [Benchmark]
-    public CompiledRoute? Route51() => Match(ref middle);
+    public CompiledRoute? MiddleRoute() => Match(ref middle);
 
     [Benchmark]
-    public CompiledRoute? Route99Prefix() => Match(ref last);
+    public CompiledRoute? LastPrefixRoute() => Match(ref last);
 
     [Benchmark]
-    public CompiledRoute? Route100Regex() => Match(ref regex);
+    public CompiledRoute? LastRouteRegex() => Match(ref regex);
 
     [Benchmark]
-    public CompiledRoute? NoRouteAfter100() => Match(ref none);
+    public CompiledRoute? NoRoute() => Match(ref none);
 
     private CompiledRoute? Match(ref BenchRequest request) => table.FindVirtualHost(request.Authority)?.Match(ref request);
 
