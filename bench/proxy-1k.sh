@@ -32,6 +32,7 @@ bench_mesh_yaml > "$work/cfg/mesh.yaml"
 DOTNET_TieredPGO=1 taskset -c 0 dotnet "$root/.artifacts/cli/causeway.dll" proxy --config "$work/cfg" --workload client.bench --admin-port 0 > "$work/proxy.log" 2>&1 &
 proxy=$!
 for _ in $(seq 1 100); do grep -q "applied snapshot" "$work/proxy.log" && break; sleep 0.2; done
+if grep -q "could not bind" "$work/proxy.log"; then echo "error: the proxy could not bind its listener (another process on the port?):" >&2; cat "$work/proxy.log" >&2; exit 1; fi
 
 cpu() { proc_cpu_ticks "$1"; }
 hz=$(getconf CLK_TCK)
