@@ -5,8 +5,9 @@ using System.Net.Sockets;
 using Causeway.Bench.ControlPlane;
 
 // Control-plane scale benchmark (not a test): a generated mesh served by a real `causeway control-plane` process to
-// many simulated proxies over the push protocol. Reports the time from a config change to the last proxy receiving
-// it (p50/p99/max) and the control plane's memory.
+// many simulated proxies over the push protocol. Reports the time from a config change to each proxy's ACK (sent as
+// soon as it has decoded the snapshot; p50/p99/last), the control plane's CPU for the sync and each change, and its
+// memory.
 //   dotnet run -c Release --project bench/Causeway.Bench.ControlPlane -- [namespaces] [servicesPerNamespace] [endpointsPerService] [proxies]
 // Defaults: 10 x 100 services (1,000), 10 endpoints each (10,000), 2,000 proxies.
 var namespaces = Arg(0, 10);
@@ -44,9 +45,11 @@ var simulated = Enumerable.Range(0, proxies).Select(i =>
     return new SimulatedProxy($"svc-{s}-{e}", MeshGenerator.Ns(n), invoker, new Uri($"http://127.0.0.1:{push}"));
 }).ToList();
 var start = Stopwatch.GetTimestamp();
+var cpuAtStart = Cpu(cp);
 var running = simulated.Select(p => Task.Run(() => p.RunAsync(stop.Token))).ToList();
 await WaitAsync(() => simulated.All(p => p.Version.Length > 0), TimeSpan.FromMinutes(5));
 Report("initial sync of every proxy", simulated, start);
+Console.WriteLine($"  control plane CPU for the initial sync: {(Cpu(cp) - cpuAtStart).TotalSeconds:F1} s");
 Console.WriteLine($"control plane RSS after initial sync: {Rss(cp.Id)} MB; {await Memory(status)}; {simulated.Average(p => p.Bytes) / 1024:F0} KB per snapshot on average");
 
 for (var round = 2; round <= 4; round++)
@@ -54,12 +57,13 @@ for (var round = 2; round <= 4; round++)
     // A change in one namespace: its VirtualServices change, so its proxies (1/namespaces of all) get new snapshots.
     var before = simulated.ToDictionary(p => p, p => p.Version);
     var changeAt = Stopwatch.GetTimestamp();
+    var cpuBefore = Cpu(cp);
     await File.WriteAllTextAsync(Path.Combine(dir.FullName, "ns-0-routes.yaml"), MeshGenerator.Routes("ns-0", services, round));
     var affected = simulated.Where((_, i) => i % namespaces == 0).ToList();
     await WaitAsync(() => affected.All(p => p.Version != before[p]), TimeSpan.FromMinutes(2));
     Report($"change {round - 1}: one namespace's VirtualServices ({affected.Count} proxies affected)", affected, changeAt);
     var others = simulated.Count(p => !affected.Contains(p) && p.Version != before[p]);
-    Console.WriteLine($"  proxies outside the namespace that got a push: {others}");
+    Console.WriteLine($"  proxies outside the namespace that got a push: {others}; control plane CPU for the change: {(Cpu(cp) - cpuBefore).TotalMilliseconds:F0} ms");
 }
 
 Console.WriteLine($"control plane RSS at the end: {Rss(cp.Id)} MB; {await Memory(status)}");
@@ -89,6 +93,12 @@ static async Task WaitAsync(Func<bool> done, TimeSpan limit)
 
         await Task.Delay(10);
     }
+}
+
+static TimeSpan Cpu(Process p)
+{
+    p.Refresh();
+    return p.TotalProcessorTime; // user + system, from /proc
 }
 
 static long Rss(int pid)

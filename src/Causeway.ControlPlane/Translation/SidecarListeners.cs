@@ -19,11 +19,11 @@ internal static class SidecarListeners
         var scope = new SidecarScope(mesh, proxy);
         var routes = new HttpRouteTranslator(index, clusters.IsConsistentHash);
         var reachable = mesh.Registry.Services
-            .Where(s => Visible(s, proxy.Namespace) && scope.AllowsService(s))
+            .Where(s => Visible(s, proxy.Namespace))
             .OrderBy(s => s.Hostname, StringComparer.Ordinal)
             .ToList();
 
-        foreach (var group in reachable.SelectMany(s => s.Ports.Select(p => (Service: s, Port: p))).GroupBy(x => x.Port.Number).OrderBy(g => g.Key))
+        foreach (var group in reachable.SelectMany(s => s.Ports.Where(p => scope.AllowsPort(s, p.Number)).Select(p => (Service: s, Port: p))).GroupBy(x => x.Port.Number).OrderBy(g => g.Key))
         {
             var port = group.Key;
             var members = group.ToList();

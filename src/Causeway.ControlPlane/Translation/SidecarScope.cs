@@ -9,10 +9,12 @@ namespace Causeway.ControlPlane.Translation;
 /// the namespace's selector-less one, else the root namespace's), and what it lets the proxy reach: egress hosts
 /// <c>namespace/dnsName</c>, where the namespace is <c>*</c>, <c>.</c> (the workload's), <c>~</c> (none) or a name,
 /// and the name is exact, <c>*</c> or <c>*.suffix</c>. Without a Sidecar, everything exported to the namespace is reachable.
+/// Ports follow Istio's egress listeners: one with a port covers only that port (with its hosts); one without a port
+/// is the catch-all for the ports no other listener names; a port neither covers gets no listener.
 /// </summary>
 internal sealed class SidecarScope
 {
-    private readonly List<(string Ns, string Host)> egressHosts = [];
+    private readonly List<(uint? Port, List<(string Ns, string Host)> Hosts)> egress = [];
 
     public SidecarScope(MeshState mesh, ProxyRequest proxy)
     {
@@ -23,12 +25,15 @@ internal sealed class SidecarScope
             ?? candidates.FirstOrDefault(c => c.Ns == mesh.Names.RootNamespace && c.Resource.Spec.WorkloadSelector?.Labels is null or { Count: 0 }).Resource;
         foreach (var listener in Resource?.Spec.Egress ?? [])
         {
+            var hosts = new List<(string Ns, string Host)>();
             foreach (var h in listener.Hosts ?? [])
             {
                 var slash = h.IndexOf('/', StringComparison.Ordinal);
                 var ns = h[..slash];
-                egressHosts.Add((ns == "." ? proxy.Namespace : ns, h[(slash + 1)..].ToLowerInvariant()));
+                hosts.Add((ns == "." ? proxy.Namespace : ns, h[(slash + 1)..].ToLowerInvariant()));
             }
+
+            egress.Add((listener.Port?.Number is > 0 and var n ? n : null, hosts));
         }
     }
 
@@ -41,14 +46,17 @@ internal sealed class SidecarScope
     public string? EgressBind(uint port) =>
         Resource?.Spec.Egress?.FirstOrDefault(e => e.Port?.Number == port && !string.IsNullOrEmpty(e.Bind))?.Bind;
 
-    public bool AllowsService(ServiceModel service)
+    /// <summary>Whether the proxy gets an outbound listener entry for this service on this port.</summary>
+    public bool AllowsPort(ServiceModel service, uint port)
     {
-        if (Resource?.Spec.Egress is not { Count: > 0 })
+        if (egress.Count == 0)
         {
             return true;
         }
 
-        return egressHosts.Any(e => e.Ns != "~" && (e.Ns == "*" || e.Ns == service.Namespace) &&
-                                    (e.Host == "*" || DestinationRuleIndex.HostMatches(service.Hostname, e.Host)));
+        var forPort = egress.Where(e => e.Port == port).ToList();
+        var applicable = forPort.Count > 0 ? forPort : egress.Where(e => e.Port is null).ToList();
+        return applicable.Any(e => e.Hosts.Any(h => h.Ns != "~" && (h.Ns == "*" || h.Ns == service.Namespace) &&
+                                                   (h.Host == "*" || DestinationRuleIndex.HostMatches(service.Hostname, h.Host))));
     }
 }

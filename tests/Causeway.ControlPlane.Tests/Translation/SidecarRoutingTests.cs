@@ -312,6 +312,38 @@ public class SidecarRoutingTests
     }
 
     [Fact]
+    public void An_egress_listener_with_a_port_covers_only_that_port_and_a_portless_one_the_rest()
+    {
+        // Istio's Sidecar egress: a listener with a port serves that port for its hosts; one without a port is the
+        // catch-all for ports no other listener names; a port neither covers gets no listener.
+        var twoPorts = TestMesh.Service("b", "default").Replace("ports: [{number: 9080, name: http, protocol: HTTP}]",
+            "ports: [{number: 9080, name: http, protocol: HTTP}, {number: 9400, name: tcp, protocol: TCP}]", StringComparison.Ordinal);
+        var portOnly = TestMesh.Load(twoPorts, TestMesh.Service("c", "other", 9090), """
+            apiVersion: networking.istio.io/v1
+            kind: Sidecar
+            metadata: {name: default, namespace: default}
+            spec:
+              egress:
+              - port: {number: 9080, protocol: HTTP, name: http}
+                hosts: ['*/*']
+            """).Sidecar("a", "default");
+        Assert.Equal(["outbound_9080"], portOnly.Snapshot.Listeners.Select(l => l.Name));
+
+        var withCatchAll = TestMesh.Load(twoPorts, TestMesh.Service("c", "other", 9090), """
+            apiVersion: networking.istio.io/v1
+            kind: Sidecar
+            metadata: {name: default, namespace: default}
+            spec:
+              egress:
+              - port: {number: 9080, protocol: HTTP, name: http}
+                hosts: ['./*']
+              - hosts: ['other/*']
+            """).Sidecar("a", "default");
+        Assert.Equal(["outbound_9080", "outbound_9090"], withCatchAll.Snapshot.Listeners.Select(l => l.Name).Order());
+        Assert.Equal("forward", withCatchAll.Send(9090, "c.other.svc.cluster.local").Outcome);
+    }
+
+    [Fact]
     public void Delegate_virtual_service_routes_are_inlined_under_the_parent_match()
     {
         var mesh = TestMesh.Load(TestMesh.Service("b", "default", 9080, "HTTP", "v1", "v2"), """
