@@ -36,8 +36,8 @@ if grep -q "could not bind" "$work/proxy.log"; then echo "error: the proxy could
 
 cpu() { proc_cpu_ticks "$1"; }
 hz=$(getconf CLK_TCK)
-echo "warming up the proxy..."
-taskset -c 1 wrk -t1 -c16 -d5s -H "Host: web" http://127.0.0.1:9080/1k >/dev/null
+echo "warming up the proxy (40 s)..."
+taskset -c 1 wrk -t1 -c16 -d40s -H "Host: web" http://127.0.0.1:9080/1k >/dev/null   # tiered compilation with PGO settles after about 35 s of load
 
 check() { if echo "$1" | grep -q "Non-2xx"; then echo "error: $2 answered non-2xx responses:" >&2; echo "$1" >&2; exit 1; fi; }
 direct_out=$(taskset -c 1 wrk -t1 -c16 -d"${secs}s" http://127.0.0.1:18000/1k)
