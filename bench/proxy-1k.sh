@@ -9,22 +9,7 @@ source "$root/bench/common.sh"
 secs="${1:-10}"
 work="$(mktemp -d)"
 trap 'kill $(jobs -p) 2>/dev/null || true; [ -f "$work/nginx.pid" ] && kill "$(cat "$work/nginx.pid")" 2>/dev/null || true; rm -rf "$work"' EXIT
-for tool in wrk nginx; do command -v "$tool" >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk nginx >/dev/null; }; done
-
-chmod 755 "$work"   # nginx's worker must read it
-head -c 1024 /dev/urandom | base64 -w0 | head -c 1024 > "$work/1k"
-chmod 644 "$work/1k"
-cat > "$work/nginx.conf" <<NGINX
-worker_processes 1;
-pid $work/nginx.pid;
-error_log $work/nginx-error.log;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  server { listen 127.0.0.1:18000; location / { root $work; } }
-}
-NGINX
-taskset -c 1 nginx -c "$work/nginx.conf"
+bench_start_backend "$work"
 
 mkdir -p "$work/cfg"
 bench_mesh_yaml > "$work/cfg/mesh.yaml"

@@ -17,23 +17,7 @@ work="$(mktemp -d)"
 proxy=""
 cleanup() { [ -n "$proxy" ] && kill "$proxy" 2>/dev/null; [ -f "$work/nginx.pid" ] && kill "$(cat "$work/nginx.pid")" 2>/dev/null; rm -rf "$work"; }
 trap cleanup EXIT
-for tool in wrk nginx; do command -v "$tool" >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk nginx >/dev/null; }; done
-
-chmod 755 "$work"
-head -c 1024 /dev/urandom | base64 -w0 | head -c 1024 > "$work/1k"
-chmod 644 "$work/1k"
-cat > "$work/nginx.conf" <<NGINX
-worker_processes 1;
-pid $work/nginx.pid;
-error_log $work/nginx-error.log;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  server { listen 127.0.0.1:18000; location / { root $work; } }
-  server { listen 127.0.0.1:18001; client_max_body_size 64m; location / { return 200; } }
-}
-NGINX
-taskset -c 1 nginx -c "$work/nginx.conf"
+bench_start_backend "$work" 'server { listen 127.0.0.1:18001; client_max_body_size 64m; location / { return 200; } }'
 
 mesh() { bench_mesh_yaml; echo "---"; }
 telemetry() { # $1: metrics on? $2: access log? $3: tracing?
