@@ -13,4 +13,8 @@ public sealed record WorkloadInstance(
     string Locality,
     uint Weight,
     string ServiceAccount,
-    bool Healthy);
+    bool Healthy)
+{
+    /// <summary>The port this instance serves a service port on: its own mapping by port name, else the port's target port.</summary>
+    public uint PortFor(ServicePortModel port) => Ports.TryGetValue(port.Name, out var p) ? p : port.TargetPort;
+}

@@ -22,7 +22,7 @@ internal static class EndpointBuilder
             var endpoint = new Endpoint
             {
                 Address = w.Address,
-                Port = w.Ports.TryGetValue(port.Name, out var p) ? p : port.TargetPort,
+                Port = w.PortFor(port),
                 Locality = w.Locality,
                 Weight = w.Weight,
                 Healthy = w.Healthy,

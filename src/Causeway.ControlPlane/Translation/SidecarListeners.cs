@@ -106,7 +106,7 @@ internal static class SidecarListeners
             foreach (var port in service.Ports)
             {
                 var configured = ingress.FirstOrDefault(i => i.Port?.Number == port.Number);
-                var targetPort = me.Ports.TryGetValue(port.Name, out var p) ? p : port.TargetPort;
+                var targetPort = me.PortFor(port);
                 var (appHost, appPort) = ParseEndpoint(configured?.DefaultEndpoint, targetPort);
                 var cluster = ClusterBuilder.Inbound(service, port);
                 var endpoints = new ClusterEndpoints { Cluster = cluster.Name };

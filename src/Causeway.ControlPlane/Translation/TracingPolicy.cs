@@ -35,7 +35,7 @@ internal static class TracingPolicy
         if (settings.Providers.TryGetValue(provider, out var collector))
         {
             var (host, port) = Resolve(mesh, collector);
-            config.Collector = collector.HttpPath is { } path ? $"http://{host}:{port}{path}" : $"http://{host}:{port}";
+            config.Collector = new UriBuilder(Uri.UriSchemeHttp, host, (int)port, collector.HttpPath ?? "").Uri.ToString().TrimEnd('/');
             config.CollectorGrpc = collector.HttpPath is null;
         }
         else if (provider.Length > 0 && settings.Providers.Count > 0)
@@ -60,20 +60,15 @@ internal static class TracingPolicy
 
     /// <summary>
     /// Where to send spans: a registered service's first healthy instance (Envoy would balance over the service's
-    /// cluster; one collector address is what an exporter takes), else the host name itself for DNS.
+    /// cluster; one collector address is what an exporter takes), else the host name itself for DNS. The URL is built
+    /// by UriBuilder, which brackets an IPv6 address.
     /// </summary>
     private static (string Host, uint Port) Resolve(MeshState mesh, OtlpCollector collector)
     {
-        var service = mesh.Registry.Services.FirstOrDefault(s => string.Equals(s.Hostname, collector.Service, StringComparison.OrdinalIgnoreCase));
+        var service = mesh.Service(collector.Service.ToLowerInvariant()); // registry host names are lower case
         var port = service?.Port(collector.Port);
         var instance = service is null ? null : mesh.Registry.Instances(service).Where(i => i.Healthy).OrderBy(i => i.Address, StringComparer.Ordinal).FirstOrDefault();
-        if (instance is null || port is null)
-        {
-            return (collector.Service, collector.Port);
-        }
-
-        return (instance.Address.Contains(':', StringComparison.Ordinal) ? $"[{instance.Address}]" : instance.Address,
-            instance.Ports.TryGetValue(port.Name, out var target) ? target : port.TargetPort);
+        return instance is null || port is null ? (collector.Service, collector.Port) : (instance.Address, instance.PortFor(port));
     }
 
     private static CustomTag? Translate(string name, Api.Model.Telemetry.CustomTag tag) =>
