@@ -105,10 +105,6 @@ internal sealed class AdminServer : IAsyncDisposable
         return sb.ToString();
     }
 
-    /// <summary>
-    /// What resilience did per cluster, in Envoy's stat names (<c>cluster.NAME.upstream_rq_retry: 3</c>): retries,
-    /// overflows, timeouts, ejections, rate limiting, faults; plus requests and connections waiting and active.
-    /// </summary>
     /// <summary>Envoy's listener and HTTP connection manager stats, one block per listener.</summary>
     private static string ListenerStats(IEnumerable<Telemetry.ListenerCounters> listeners)
     {
@@ -127,6 +123,10 @@ internal sealed class AdminServer : IAsyncDisposable
         return sb.ToString();
     }
 
+    /// <summary>
+    /// What resilience did per cluster, in Envoy's stat names (<c>cluster.NAME.upstream_rq_retry: 3</c>): retries,
+    /// overflows, timeouts, ejections, rate limiting, faults; plus requests and connections waiting and active.
+    /// </summary>
     private static string ClusterStats(CompiledSnapshot? snapshot)
     {
         if (snapshot is null)

@@ -237,7 +237,7 @@ public sealed class IstioMetrics
                 ns,
                 labels.TryGetValue("app", out var app) ? app : "unknown",
                 labels.TryGetValue("version", out var version) ? version : "unknown",
-                labels.TryGetValue("service.istio.io/canonical-name", out var cs) ? cs : labels.TryGetValue("app.kubernetes.io/name", out var kn) ? kn : app ?? workload,
+                IstioCanonical.ServiceOf(labels, workload),
                 labels.TryGetValue("service.istio.io/canonical-revision", out var cr) ? cr : labels.TryGetValue("app.kubernetes.io/version", out var kv) ? kv : version ?? "latest")
         {
         }

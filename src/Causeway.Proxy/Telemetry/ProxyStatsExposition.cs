@@ -16,24 +16,18 @@ internal static class ProxyStatsExposition
     {
         var text = new PrometheusText();
         var perListener = listeners.ToList();
-        text.Family("envoy_listener_downstream_cx_total", "counter");
-        foreach (var l in perListener)
+        void PerListener(string metric, string type, Func<ListenerCounters, long> value)
         {
-            text.Sample("envoy_listener_downstream_cx_total", $"listener_name=\"{l.Name}\"", l.ConnectionsTotal);
+            text.Family(metric, type);
+            foreach (var l in perListener)
+            {
+                text.Sample(metric, $"listener_name=\"{l.Name}\"", value(l));
+            }
         }
 
-        text.Family("envoy_listener_downstream_cx_active", "gauge");
-        foreach (var l in perListener)
-        {
-            text.Sample("envoy_listener_downstream_cx_active", $"listener_name=\"{l.Name}\"", l.ConnectionsActive);
-        }
-
-        text.Family("envoy_http_downstream_rq_total", "counter");
-        foreach (var l in perListener)
-        {
-            text.Sample("envoy_http_downstream_rq_total", $"listener_name=\"{l.Name}\"", l.Requests);
-        }
-
+        PerListener("envoy_listener_downstream_cx_total", "counter", l => l.ConnectionsTotal);
+        PerListener("envoy_listener_downstream_cx_active", "gauge", l => l.ConnectionsActive);
+        PerListener("envoy_http_downstream_rq_total", "counter", l => l.Requests);
         text.Family("envoy_http_downstream_rq_xx", "counter");
         foreach (var l in perListener)
         {

@@ -30,7 +30,7 @@ public sealed class Tracer : IDisposable
 
     /// <summary>The OTLP resource's service.name, as Istio sets it: the proxy's canonical service and namespace.</summary>
     public static string ServiceName(ProxyIdentity? me) =>
-        me is null ? "causeway-proxy" : $"{me.Labels.GetValueOrDefault("service.istio.io/canonical-name") ?? me.Labels.GetValueOrDefault("app") ?? me.Name}.{me.Namespace}";
+        me is null ? "causeway-proxy" : $"{IstioCanonical.ServiceOf(me.Labels, me.Name)}.{me.Namespace}";
 
     /// <summary>
     /// Points the exporter at the snapshot's collector (the tracing provider's, else the proxy's --tracing-endpoint)
@@ -104,7 +104,7 @@ public sealed class Tracer : IDisposable
         span.SetTag("component", "proxy");
         span.SetTag("node_id", me is null ? "" : $"{me.Role.ToString().ToLowerInvariant()}~{me.Address}~{me.Name}.{me.Namespace}");
         span.SetTag("istio.namespace", me?.Namespace);
-        span.SetTag("istio.canonical_service", me?.Labels.GetValueOrDefault("service.istio.io/canonical-name") ?? me?.Labels.GetValueOrDefault("app") ?? me?.Name);
+        span.SetTag("istio.canonical_service", me is null ? null : IstioCanonical.ServiceOf(me.Labels, me.Name));
         span.SetTag("istio.mesh_id", "cluster.local");
         span.SetTag("guid:x-request-id", requestId);
         span.SetTag("http.url", $"{ctx.Request.Scheme}://{ctx.Request.Host}{ctx.Request.Path}{ctx.Request.QueryString}");
