@@ -120,8 +120,7 @@ internal static class OpenLoop
             request.Headers.Host = host;
         }
 
-        var response = await client.SendAsync(request, HttpCompletionOption.ResponseContentRead).ConfigureAwait(false);
-        return response;
+        return await client.SendAsync(request, HttpCompletionOption.ResponseContentRead).ConfigureAwait(false);
     }
 
     private static Dictionary<string, string> Options(string[] args)

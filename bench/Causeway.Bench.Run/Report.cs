@@ -14,7 +14,7 @@ internal static class Report
 {
     private static readonly string[] Targets = ["direct", "nginx", "haproxy", "causeway"];
 
-    // Field, heading, and whether lower is better (for the reader; ratios are always Causeway / peer).
+    // Field and heading; ratios are always Causeway / peer.
     private static readonly (string Field, string Heading)[] Measures =
     [
         ("rps", "requests/s"),

@@ -36,6 +36,15 @@ internal static class TestMesh
     public static Simulation Gateway(this MeshState mesh, params (string Key, string Value)[] labels) =>
         new(ProxySnapshotBuilder.Build(mesh, ProxyRequest.Gateway("gateway", "istio-system", labels.ToDictionary(l => l.Key, l => l.Value))));
 
+    /// <summary>A Telemetry resource with the given spec (one or more YAML lines, indented under <c>spec:</c> here).</summary>
+    public static string Telemetry(string ns, string name, string spec) => $"""
+        apiVersion: telemetry.istio.io/v1
+        kind: Telemetry
+        metadata: {"{"}name: {name}, namespace: {ns}{"}"}
+        spec:
+        {string.Join("\n", spec.Split('\n').Select(l => "  " + l))}
+        """;
+
     /// <summary>A ServiceEntry (MESH_INTERNAL, STATIC) plus one WorkloadEntry per version, on loopback addresses.</summary>
     public static string Service(string name, string ns, uint port = 9080, string protocol = "HTTP", params string[] versions)
     {

@@ -6,13 +6,7 @@ namespace Causeway.ControlPlane.Tests.Translation;
 /// <summary>Which proxies log, as Istio's Telemetry API decides it (most specific resource wins; mesh config as the fallback).</summary>
 public class AccessLogTranslationTests
 {
-    private static string Telemetry(string ns, string spec, string name = "logs") => $"""
-        apiVersion: telemetry.istio.io/v1
-        kind: Telemetry
-        metadata: {"{"}name: {name}, namespace: {ns}{"}"}
-        spec:
-        {string.Join("\n", spec.Split('\n').Select(l => "  " + l))}
-        """;
+    private static string Telemetry(string ns, string spec, string name = "logs") => TestMesh.Telemetry(ns, name, spec);
 
     [Fact]
     public void Access_logs_are_off_by_default_as_in_istio() =>

@@ -5,13 +5,7 @@ namespace Causeway.ControlPlane.Tests.Translation;
 /// <summary>Istio's standard metrics are on by default; a Telemetry override with disabled: true turns them off (istio.io "Customizing Istio Metrics").</summary>
 public class MetricsTranslationTests
 {
-    private static string Telemetry(string ns, string spec, string name = "metrics") => $"""
-        apiVersion: telemetry.istio.io/v1
-        kind: Telemetry
-        metadata: {"{"}name: {name}, namespace: {ns}{"}"}
-        spec:
-          {spec}
-        """;
+    private static string Telemetry(string ns, string spec, string name = "metrics") => TestMesh.Telemetry(ns, name, spec);
 
     [Fact]
     public void Metrics_are_on_by_default() =>

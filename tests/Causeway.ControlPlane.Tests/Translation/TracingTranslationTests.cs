@@ -27,13 +27,7 @@ public class TracingTranslationTests
           opentelemetry: {service: otel.example.com, port: 4317}
         """;
 
-    private static string Telemetry(string spec) => $"""
-        apiVersion: telemetry.istio.io/v1
-        kind: Telemetry
-        metadata: {"{"}name: tracing, namespace: istio-system{"}"}
-        spec:
-        {string.Join("\n", spec.Split('\n').Select(l => "  " + l))}
-        """;
+    private static string Telemetry(string spec) => TestMesh.Telemetry("istio-system", "tracing", spec);
 
     private static MeshState Mesh(MeshSettings settings, params string[] yaml) => new(TestMesh.Load([TestMesh.Service("web", "default"), .. yaml]).Resources, settings: settings);
 
