@@ -9,6 +9,7 @@ namespace Causeway.Cli.Tests;
 /// The real binaries as a user runs them: `causeway control-plane`, a `causeway proxy --control-plane`, then
 /// `causeway status` and `causeway proxy-config` against them.
 /// </summary>
+[Collection(BookinfoAddresses.Name)]
 public sealed class ControlPlaneCommandTests
 {
     [Fact]

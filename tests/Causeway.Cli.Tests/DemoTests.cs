@@ -8,6 +8,7 @@ namespace Causeway.Cli.Tests;
 /// black stars), traffic shifting (50/50 red stars within ±10 per 100) and fault injection (the 7 s ratings delay for
 /// jason makes productpage give up on reviews after about 6 s); then Ctrl-C stops everything cleanly.
 /// </summary>
+[Collection(BookinfoAddresses.Name)]
 public sealed class DemoTests
 {
     private readonly HttpClient http = new(new SocketsHttpHandler { UseProxy = false }) { Timeout = TimeSpan.FromSeconds(30) };

@@ -70,13 +70,38 @@ internal sealed class LocalMesh : IAsyncDisposable
     private static string Ports(IEnumerable<Gateway> gateways) =>
         "on " + string.Join(", ", gateways.SelectMany(g => g.Spec.Servers ?? []).Select(s => $"127.0.0.1:{s.Port?.Number}").Distinct());
 
+    /// <summary>
+    /// Starts one proxy and waits for its first snapshot. A listener that cannot bind (another mesh, or anything else,
+    /// holds the address) stops the whole start: a mesh that reports ready with a sidecar missing sends traffic to
+    /// whoever holds the address, and the user gets answers from a stranger.
+    /// </summary>
     private async Task StartProxyAsync(string name, WorkloadIdentity identity, ProxyOptions options, Uri pushUri, Action<string> progress, string where)
     {
         var host = await ProxyHost.StartAsync(options).ConfigureAwait(false);
-        var problems = new List<string>();
+        var bindFailures = new List<string>();
+        var starting = true;
+        var applied = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         host.Status += s =>
         {
-            if (s.Contains("could not bind", StringComparison.Ordinal) || s.StartsWith("notice", StringComparison.Ordinal) || s.Contains("rejected", StringComparison.Ordinal))
+            if (s.Contains("could not bind", StringComparison.Ordinal))
+            {
+                lock (bindFailures)
+                {
+                    if (starting)
+                    {
+                        bindFailures.Add(s);
+                        return;
+                    }
+                }
+
+                progress($"  {name}: {s}"); // after a config change: the mesh runs on, the user must see it
+            }
+            else if (s.StartsWith("applied snapshot", StringComparison.Ordinal))
+            {
+                applied.TrySetResult();
+            }
+
+            if (s.StartsWith("notice", StringComparison.Ordinal) || s.Contains("rejected", StringComparison.Ordinal))
             {
                 progress($"  {name}: {s}");
             }
@@ -89,9 +114,14 @@ internal sealed class LocalMesh : IAsyncDisposable
             }
         });
         proxies.Add((name, host, client));
-        for (var i = 0; i < 100 && host.State.Current is null; i++)
+        await Task.WhenAny(applied.Task, Task.Delay(TimeSpan.FromSeconds(5))).ConfigureAwait(false);
+        lock (bindFailures)
         {
-            await Task.Delay(50).ConfigureAwait(false);
+            starting = false;
+            if (bindFailures.Count > 0)
+            {
+                throw new IOException($"{name} {where}: {string.Join("; ", bindFailures)}");
+            }
         }
 
         progress(host.State.Current is { } snapshot

@@ -7,7 +7,9 @@ namespace Causeway.Proxy.Tests.Support;
 /// A free TCP port on 127.0.0.1 for a test listener, taken below the kernel's ephemeral range (32768 and up): a
 /// port picked by binding port 0 and releasing it can be handed out again at once as the source port of an
 /// outgoing connection (every proxied request makes one), and then the listener that wanted it collides. Each
-/// process starts at its own offset and counts up, checking that the port binds.
+/// process starts at its own offset and counts up, checking that the port binds. It skips the fixed ports of
+/// `causeway demo` (control plane 15010/15014, applications 19081-19086), which the CLI tests run at the same time
+/// in another process: a port handed out here and bound a moment later would stop the demo from starting.
 /// </summary>
 internal static class FreePort
 {
@@ -20,6 +22,11 @@ internal static class FreePort
         for (var attempt = 0; attempt < Span; attempt++)
         {
             var port = First + (Interlocked.Increment(ref next) % Span);
+            if (port is >= 15000 and < 15100 or >= 19000 and < 19100)
+            {
+                continue;
+            }
+
             try
             {
                 using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
