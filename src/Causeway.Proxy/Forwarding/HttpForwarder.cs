@@ -60,8 +60,8 @@ internal static class HttpForwarder
                 catch (OperationCanceledException)
                 {
                     result = new ForwardResult(499, ResponseFlags.Join(injected, ResponseFlags.DownstreamConnectionTermination));
-                    Record(ctx, env, cluster, target.RequestId, null, result, 0, grpcRequest);
-                    AccessLogging.Log(env.Log, env.Snapshot, ctx, env.Direction, env.Start, result.Status, result.Flag, cluster.Name, null, target.RequestId, target.RouteName, 0, fromUpstream: false);
+                    Record(ctx, env, cluster, target.RequestId, null, result, ctx.Request.ContentLength ?? 0, 0, grpcRequest);
+                    AccessLogging.Log(env.Log, env.Snapshot, ctx, env.Direction, env.Start, result.Status, result.Flag, cluster.Name, null, target.RequestId, target.RouteName, ctx.Request.ContentLength ?? 0, 0, fromUpstream: false);
                     return result;
                 }
             }
@@ -71,8 +71,8 @@ internal static class HttpForwarder
                 state.Counters.FaultAborted();
                 result = await WriteAbortAsync(ctx, fault).ConfigureAwait(false);
                 result = result with { Flag = ResponseFlags.Join(injected, ResponseFlags.FaultInjected) };
-                Record(ctx, env, cluster, target.RequestId, null, result, 0, grpcRequest);
-                AccessLogging.Log(env.Log, env.Snapshot, ctx, env.Direction, env.Start, result.Status, result.Flag, cluster.Name, null, target.RequestId, target.RouteName, 0, fromUpstream: false);
+                Record(ctx, env, cluster, target.RequestId, null, result, ctx.Request.ContentLength ?? 0, 0, grpcRequest);
+                AccessLogging.Log(env.Log, env.Snapshot, ctx, env.Direction, env.Start, result.Status, result.Flag, cluster.Name, null, target.RequestId, target.RouteName, ctx.Request.ContentLength ?? 0, 0, fromUpstream: false);
                 return result;
             }
         }
@@ -85,8 +85,9 @@ internal static class HttpForwarder
         var retry = policy.Retry;
         var upgrade = ctx.Features.Get<IHttpUpgradeFeature>() is { IsUpgradableRequest: true } u ? u : null;
         var hasBody = upgrade is null && (ctx.Features.Get<IHttpRequestBodyDetectionFeature>()?.CanHaveBody ?? ctx.Request.ContentLength > 0);
-        var requestMessages = grpcRequest && hasBody ? new CountingGrpcStream(ctx.Request.Body) : null; // istio_request_messages_total
-        var requestBody = requestMessages ?? ctx.Request.Body;
+        // istio_request_messages_total, and istio_request_bytes where no Content-Length gives them
+        var counted = hasBody && (grpcRequest || ctx.Request.ContentLength is null) ? new CountingRequestBody(ctx.Request.Body, grpcRequest) : null;
+        var requestBody = counted ?? ctx.Request.Body;
         using var replay = retry is not null && hasBody ? new RetryBuffer(requestBody, RetryBuffer.DefaultLimit) : null;
         // One source for "client gone or route timeout": the timeout is what fired when the client is still there.
         using var deadline = timeout is { } t ? CancellationTokenSource.CreateLinkedTokenSource(ctx.RequestAborted) : null;
@@ -313,8 +314,9 @@ internal static class HttpForwarder
                 result = result with { Flag = result.Flag == ResponseFlags.None ? injected : ResponseFlags.Join(injected, result.Flag) };
             }
 
-            Record(ctx, env, cluster, target.RequestId, last, result, responseBytes, grpcRequest, grpcStatus, requestMessages?.Messages ?? 0, responseMessages.Messages);
-            AccessLogging.Log(env.Log, env.Snapshot, ctx, env.Direction, env.Start, result.Status, result.Flag, cluster.Name, last, target.RequestId, target.RouteName, responseBytes, fromUpstream: answered);
+            var requestBytes = ctx.Request.ContentLength ?? counted?.Bytes ?? 0;
+            Record(ctx, env, cluster, target.RequestId, last, result, requestBytes, responseBytes, grpcRequest, grpcStatus, counted?.Messages ?? 0, responseMessages.Messages);
+            AccessLogging.Log(env.Log, env.Snapshot, ctx, env.Direction, env.Start, result.Status, result.Flag, cluster.Name, last, target.RequestId, target.RouteName, requestBytes, responseBytes, fromUpstream: answered);
         }
 
         async Task<ForwardResult> LocalAsync(HttpContext c, int status, string flag, string body)
@@ -325,14 +327,14 @@ internal static class HttpForwarder
     }
 
     /// <summary>The request in the proxy's counters and in Istio's standard metrics.</summary>
-    private static void Record(HttpContext ctx, ForwardContext env, ClusterRuntime cluster, string requestId, UpstreamEndpoint? endpoint, ForwardResult result, long responseBytes, bool grpc, int grpcStatus = -1, long requestMessages = 0, long responseMessages = 0)
+    private static void Record(HttpContext ctx, ForwardContext env, ClusterRuntime cluster, string requestId, UpstreamEndpoint? endpoint, ForwardResult result, long requestBytes, long responseBytes, bool grpc, int grpcStatus = -1, long requestMessages = 0, long responseMessages = 0)
     {
         env.Stats.Record(cluster.Name, result.Status, result.Flag);
         env.Listener.Request(result.Status);
-        Tracer.End(env.Span, ctx, env.Snapshot, cluster.Name, result.Status, result.Flag, requestId, responseBytes); // the id sent upstream, generated when the caller had none
+        Tracer.End(env.Span, ctx, env.Snapshot, cluster.Name, result.Status, result.Flag, requestId, requestBytes, responseBytes); // the id sent upstream, generated when the caller had none
         env.Stats.Istio.RecordRequest(env.Snapshot, env.Direction, cluster, endpoint, result.Status, result.Flag,
             grpc, grpcStatus,
-            Stopwatch.GetElapsedTime(env.Start).TotalMilliseconds, ctx.Request.ContentLength ?? 0, responseBytes, requestMessages, responseMessages);
+            Stopwatch.GetElapsedTime(env.Start).TotalMilliseconds, requestBytes, responseBytes, requestMessages, responseMessages);
     }
 
     private static readonly string[] AttemptTexts = ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12", "13", "14", "15", "16"];

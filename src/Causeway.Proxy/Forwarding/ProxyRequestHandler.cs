@@ -271,7 +271,7 @@ public sealed class ProxyRequestHandler(ProxyState state, ProxyStats stats, Rand
         stats.Istio.RecordRequest(scope.Snapshot?.Source, scope.Direction, runtime, null, status, flag,
             Protocol.Grpc.GrpcProtocol.IsGrpc(ctx.Request.ContentType), -1,
             Stopwatch.GetElapsedTime(scope.Start).TotalMilliseconds, ctx.Request.ContentLength ?? 0, ctx.Response.ContentLength ?? 0);
-        Telemetry.AccessLogging.Log(scope.Snapshot?.AccessLog, scope.Snapshot?.Source, ctx, scope.Direction, scope.Start, status, flag, cluster, null, "", "", ctx.Response.ContentLength ?? 0, fromUpstream: false);
+        Telemetry.AccessLogging.Log(scope.Snapshot?.AccessLog, scope.Snapshot?.Source, ctx, scope.Direction, scope.Start, status, flag, cluster, null, "", "", ctx.Request.ContentLength ?? 0, ctx.Response.ContentLength ?? 0, fromUpstream: false);
     }
 
     /// <summary>What the metrics of one request need from where it arrived: the snapshot, the listener and when it began.</summary>

@@ -14,7 +14,7 @@ internal static class AccessLogging
 {
     public static void Log(
         AccessLogWriter? writer, ProxySnapshot? snapshot, HttpContext ctx, TrafficDirection direction, long start,
-        int status, string flag, string cluster, UpstreamEndpoint? endpoint, string requestId, string routeName, long bytesSent, bool fromUpstream)
+        int status, string flag, string cluster, UpstreamEndpoint? endpoint, string requestId, string routeName, long bytesReceived, long bytesSent, bool fromUpstream)
     {
         if (writer is null || snapshot?.AccessLog is not { } settings || !(direction == TrafficDirection.Inbound ? settings.Server : settings.Client))
         {
@@ -32,7 +32,7 @@ internal static class AccessLogging
             status,
             flag,
             Details(flag, fromUpstream),
-            request.ContentLength ?? 0,
+            bytesReceived,
             bytesSent,
             (long)elapsed.TotalMilliseconds,
             request.Headers["x-forwarded-for"].ToString(),

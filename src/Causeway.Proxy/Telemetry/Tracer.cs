@@ -93,7 +93,7 @@ public sealed class Tracer : IDisposable
     }
 
     /// <summary>Istio's span tags, then the span ends (the batch processor exports it later).</summary>
-    public static void End(Activity? span, HttpContext ctx, ProxySnapshot? snapshot, string cluster, int status, string flags, string requestId, long responseBytes)
+    public static void End(Activity? span, HttpContext ctx, ProxySnapshot? snapshot, string cluster, int status, string flags, string requestId, long requestBytes, long responseBytes)
     {
         if (span is null)
         {
@@ -112,7 +112,7 @@ public sealed class Tracer : IDisposable
         span.SetTag("http.protocol", ctx.Request.Protocol);
         span.SetTag("http.status_code", status);
         span.SetTag("response_flags", flags);
-        span.SetTag("request_size", ctx.Request.ContentLength ?? 0);
+        span.SetTag("request_size", requestBytes);
         span.SetTag("response_size", responseBytes);
         span.SetTag("upstream_cluster", cluster);
         span.SetTag("upstream_cluster.name", cluster);

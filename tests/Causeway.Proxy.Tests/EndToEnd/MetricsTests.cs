@@ -148,6 +148,66 @@ public sealed class MetricsTests : IAsyncLifetime
         Assert.Equal(2, Series(text, "istio_response_messages_total", "grpc_response_status=\"0\"").Value);
     }
 
+    [Fact]
+    public async Task Request_bytes_are_the_body_received_also_without_a_content_length()
+    {
+        // Envoy's request size is the body bytes received: a chunked HTTP/1.1 upload and an HTTP/2 one without
+        // Content-Length count what they carried, as a sized one does.
+        await using var proxy = await ProxyUnderTest.SidecarAsync(MeshYaml.Service("reviews", "default", [(reviews, "v1")]) + MeshYaml.Client(), "client", "default", 9080);
+        foreach (var (version, size) in new[] { (HttpVersion.Version11, 3000), (HttpVersion.Version20, 5000), (HttpVersion.Version11, 700) })
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, proxy.Url(9080, "/upload"))
+            {
+                Version = version,
+                VersionPolicy = HttpVersionPolicy.RequestVersionExact,
+                // A stream of unknown length: HTTP/1.1 sends it chunked, HTTP/2 with no content-length.
+                Content = size == 700 ? new ByteArrayContent(new byte[size]) : new StreamContent(new UnsizedStream(size)),
+            };
+            request.Headers.Host = "reviews";
+            using var response = await client.SendAsync(request);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            Assert.Equal(size == 700, request.Content.Headers.ContentLength is not null);
+        }
+
+        var text = await client.GetStringAsync(proxy.Admin("/stats/prometheus"));
+        Assert.Equal(3, Series(text, "istio_request_bytes_count", "response_code=\"200\"").Value);
+        Assert.Equal(8700, Series(text, "istio_request_bytes_sum", "response_code=\"200\"").Value);
+    }
+
+    /// <summary>A readable stream that does not know its length, so HttpClient cannot send a Content-Length.</summary>
+    private sealed class UnsizedStream(int size) : Stream
+    {
+        private int left = size;
+
+        public override bool CanRead => true;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => false;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+        public override int Read(byte[] buffer, int offset, int count)
+        {
+            var n = Math.Min(Math.Min(count, 1000), left); // several writes, so chunked framing really has chunks
+            left -= n;
+            Array.Fill(buffer, (byte)'x', offset, n);
+            return n;
+        }
+
+        public override void Flush()
+        {
+        }
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    }
+
     [Theory]
     [InlineData(1)]
     [InlineData(2)]

@@ -1,9 +1,15 @@
 namespace Causeway.Proxy.Telemetry;
 
-/// <summary>A read-only view of a request body that counts the gRPC messages read through it (only wrapped around gRPC requests).</summary>
-internal sealed class CountingGrpcStream(Stream inner) : Stream
+/// <summary>
+/// A read-only view of a request body that counts the bytes read through it, and the gRPC messages when it carries
+/// gRPC. Wrapped only where the Content-Length header cannot say the size (chunked HTTP/1.1, HTTP/2 without it) or
+/// messages are to be counted: Envoy's request bytes are the body bytes received, not a header's claim of zero.
+/// </summary>
+internal sealed class CountingRequestBody(Stream inner, bool grpc) : Stream
 {
     private GrpcMessageCounter counter;
+
+    public long Bytes { get; private set; }
 
     public long Messages => counter.Messages;
 
@@ -20,7 +26,7 @@ internal sealed class CountingGrpcStream(Stream inner) : Stream
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
         var read = await inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
-        counter.Add(buffer.Span[..read]);
+        Count(buffer.Span[..read]);
         return read;
     }
 
@@ -30,8 +36,17 @@ internal sealed class CountingGrpcStream(Stream inner) : Stream
     public override int Read(byte[] buffer, int offset, int count)
     {
         var read = inner.Read(buffer, offset, count);
-        counter.Add(buffer.AsSpan(offset, read));
+        Count(buffer.AsSpan(offset, read));
         return read;
+    }
+
+    private void Count(ReadOnlySpan<byte> read)
+    {
+        Bytes += read.Length;
+        if (grpc)
+        {
+            counter.Add(read);
+        }
     }
 
     public override void Flush()
