@@ -10,7 +10,8 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
+
+using Causeway.Proxy.Listeners;
 
 namespace Causeway.Proxy.Admin;
 
@@ -30,8 +31,7 @@ internal sealed class AdminServer : IAsyncDisposable
 
     public static async Task<AdminServer> StartAsync(IPEndPoint bind, ProxyState state, ProxyStats stats, Func<string> status)
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
+        var builder = LeanWebHost.CreateBuilder();
         builder.WebHost.ConfigureKestrel(o => o.Listen(bind));
         var app = builder.Build();
         app.Run(async ctx =>

@@ -10,7 +10,6 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace Causeway.Proxy.Listeners;
 
@@ -39,8 +38,7 @@ internal sealed class ListenerHost : IAsyncDisposable
     public static async Task<ListenerHost> StartAsync(Listener listener, IPEndPoint bind, ProxyState state, ProxyStats stats, ProxyRequestHandler handler, SniffingListenerFactory sniffing)
     {
         var counters = stats.Listener(listener.Name);
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
+        var builder = LeanWebHost.CreateBuilder();
         builder.Services.AddSingleton<IConnectionListenerFactory>(sniffing);
         builder.WebHost.ConfigureKestrel(options =>
         {
