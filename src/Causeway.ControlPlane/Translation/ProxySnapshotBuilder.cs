@@ -40,7 +40,7 @@ public static class ProxySnapshotBuilder
 
         snapshot.AccessLog = AccessLogPolicy.For(mesh, proxy, snapshot.Notices);
         snapshot.Tracing = TracingPolicy.For(mesh, proxy, snapshot.Notices);
-        snapshot.IstioMetricsDisabled = MetricsPolicy.Disabled(mesh, proxy, snapshot.Notices);
+        (snapshot.IstioMetricsDisabled, snapshot.Metrics) = MetricsPolicy.For(mesh, proxy, snapshot.Notices);
         var clusters = new ClusterSet(mesh, DestinationRuleIndex.For(mesh), proxy);
         if (proxy.Role == ProxyRole.Gateway)
         {

@@ -44,7 +44,7 @@ internal sealed class AdminServer : IAsyncDisposable
                 "/config_dump" => snapshot is null ? (503, "text/plain", "no configuration\n") : (200, "application/json", Json.Format(Redacted(snapshot.Source)) + "\n"),
                 "/clusters" => (200, "text/plain", Clusters(snapshot)),
                 "/stats" => (200, "text/plain", stats.Render() + ClusterStats(snapshot) + ListenerStats(stats.Listeners)),
-                "/stats/prometheus" => (200, "text/plain; version=0.0.4", stats.Istio.Render() + Telemetry.ProxyStatsExposition.Render(snapshot, stats.Listeners)),
+                "/stats/prometheus" => (200, "text/plain; version=0.0.4", stats.Istio.Render(snapshot?.Source) + Telemetry.ProxyStatsExposition.Render(snapshot, stats.Listeners)),
                 _ => (404, "text/plain", "endpoints: /ready /server_info /config_dump /clusters /stats /stats/prometheus\n"),
             };
             ctx.Response.StatusCode = code;

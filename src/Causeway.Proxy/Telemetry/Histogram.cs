@@ -30,6 +30,18 @@ public sealed class Histogram
         Interlocked.Increment(ref count);
     }
 
+    /// <summary>Adds another histogram's observations to this one (series merged for the exposition, not per request).</summary>
+    public void Add(Histogram other)
+    {
+        for (var i = 0; i < counts.Length; i++)
+        {
+            Interlocked.Add(ref counts[i], Interlocked.Read(ref other.counts[i]));
+        }
+
+        Interlocked.Add(ref sumMicros, Interlocked.Read(ref other.sumMicros));
+        Interlocked.Add(ref count, other.Count);
+    }
+
     /// <summary>The cumulative count at each bound (Prometheus' <c>le</c> buckets), then +Inf.</summary>
     public IEnumerable<(string Le, long Count)> Cumulative()
     {

@@ -5,6 +5,7 @@ using Causeway.Protocol.Metrics;
 using Causeway.Protocol.V1;
 using Causeway.Proxy.Balancing;
 using Causeway.Proxy.Runtime;
+using Microsoft.AspNetCore.Http;
 
 namespace Causeway.Proxy.Telemetry;
 
@@ -22,18 +23,23 @@ public sealed class IstioMetrics
     private readonly ConcurrentDictionary<TcpKey, TcpSeries> tcp = new();
 
     /// <summary>How requests are reported: from the proxy's own identity and the route's destination.</summary>
-    public void RecordRequest(ProxySnapshot? snapshot, TrafficDirection direction, ClusterRuntime? cluster, UpstreamEndpoint? endpoint, int code, string flags, bool grpc, int grpcStatus, double durationMs, long requestBytes, long responseBytes, long requestMessages = 0, long responseMessages = 0)
+    public void RecordRequest(ProxySnapshot? snapshot, TrafficDirection direction, ClusterRuntime? cluster, UpstreamEndpoint? endpoint, int code, string flags, bool grpc, int grpcStatus, double durationMs, long requestBytes, long responseBytes, long requestMessages = 0, long responseMessages = 0, HttpContext? request = null)
     {
         if (snapshot is { IstioMetricsDisabled: true })
         {
             return;
         }
 
-        var key = new RequestKey(direction == TrafficDirection.Inbound, cluster?.Name ?? "", endpoint?.Source.Workload ?? "", code, flags, grpc, grpcStatus);
+        var inbound = direction == TrafficDirection.Inbound;
+        var tags = MetricTagValues.Of(SideOf(snapshot, inbound), request, code);
+        var key = new RequestKey(inbound, cluster?.Name ?? "", endpoint?.Source.Workload ?? "", code, flags, grpc, grpcStatus, tags);
         if (!requests.TryGetValue(key, out var series))
         {
-            series = requests.GetOrAdd(key, k => new RequestSeries(Labels(snapshot, k.Inbound, cluster, endpoint, grpc ? "grpc" : "http") +
-                $",response_code=\"{k.Code.ToString(CultureInfo.InvariantCulture)}\",grpc_response_status=\"{(k.Grpc && k.GrpcStatus >= 0 ? k.GrpcStatus.ToString(CultureInfo.InvariantCulture) : "")}\",response_flags=\"{Escape(k.Flags)}\""));
+            series = requests.GetOrAdd(key, k => new RequestSeries(k.Inbound, k.Tags, [
+                .. Labels(snapshot, k.Inbound, cluster, endpoint, grpc ? "grpc" : "http"),
+                ("response_code", k.Code.ToString(CultureInfo.InvariantCulture)),
+                ("grpc_response_status", k.Grpc && k.GrpcStatus >= 0 ? k.GrpcStatus.ToString(CultureInfo.InvariantCulture) : ""),
+                ("response_flags", k.Flags)]));
         }
 
         Interlocked.Increment(ref series.Count);
@@ -73,45 +79,77 @@ public sealed class IstioMetrics
 
     private TcpSeries Tcp(ProxySnapshot? snapshot, TrafficDirection direction, ClusterRuntime cluster, UpstreamEndpoint? endpoint, string flags)
     {
-        var key = new TcpKey(direction == TrafficDirection.Inbound, cluster.Name, endpoint?.Source.Workload ?? "", flags);
+        var inbound = direction == TrafficDirection.Inbound;
+        var key = new TcpKey(inbound, cluster.Name, endpoint?.Source.Workload ?? "", flags, MetricTagValues.Of(SideOf(snapshot, inbound), null, 0));
         return tcp.TryGetValue(key, out var series)
             ? series
-            : tcp.GetOrAdd(key, k => new TcpSeries(Labels(snapshot, k.Inbound, cluster, endpoint, "tcp") + $",response_flags=\"{Escape(k.Flags)}\""));
+            : tcp.GetOrAdd(key, k => new TcpSeries(k.Inbound, k.Tags, [.. Labels(snapshot, k.Inbound, cluster, endpoint, "tcp"), ("response_flags", k.Flags)]));
     }
 
-    /// <summary>The Prometheus text exposition (version 0.0.4) of every series.</summary>
-    public string Render()
+    private static MetricSide? SideOf(ProxySnapshot? snapshot, bool inbound) => snapshot?.Metrics is { } m ? (inbound ? m.Server : m.Client) : null;
+
+    /// <summary>
+    /// The Prometheus text exposition (version 0.0.4) of every series, shaped by the snapshot's Telemetry overrides:
+    /// a disabled metric is left out, removed labels are dropped and upserted ones set. Series that become alike once
+    /// a label is gone are added together, so every series appears once.
+    /// </summary>
+    public string Render(ProxySnapshot? snapshot = null)
     {
         var text = new PrometheusText();
-        var series = requests.Values.OrderBy(s => s.Labels, StringComparer.Ordinal).ToList();
-        Counter(text, "istio_requests_total", "Requests handled by this proxy.", series.Select(s => (s.Labels, Interlocked.Read(ref s.Count))));
-        Histograms(text, "istio_request_duration_milliseconds", "Request duration.", series.Select(s => (s.Labels, s.Duration)));
-        Histograms(text, "istio_request_bytes", "Request body sizes.", series.Select(s => (s.Labels, s.RequestBytes)));
-        Histograms(text, "istio_response_bytes", "Response body sizes.", series.Select(s => (s.Labels, s.ResponseBytes)));
-        var grpcSeries = series.Where(s => s.Labels.Contains("request_protocol=\"grpc\"", StringComparison.Ordinal)).ToList();
-        Counter(text, "istio_request_messages_total", "gRPC messages sent by the client.", grpcSeries.Select(s => (s.Labels, Interlocked.Read(ref s.RequestMessages))));
-        Counter(text, "istio_response_messages_total", "gRPC messages sent by the server.", grpcSeries.Select(s => (s.Labels, Interlocked.Read(ref s.ResponseMessages))));
-        var connections = tcp.Values.OrderBy(s => s.Labels, StringComparer.Ordinal).ToList();
-        Counter(text, "istio_tcp_sent_bytes_total", "Bytes sent to the downstream during TCP connections.", connections.Select(s => (s.Labels, Interlocked.Read(ref s.Sent))));
-        Counter(text, "istio_tcp_received_bytes_total", "Bytes received from the downstream during TCP connections.", connections.Select(s => (s.Labels, Interlocked.Read(ref s.Received))));
-        Counter(text, "istio_tcp_connections_opened_total", "TCP connections opened.", connections.Select(s => (s.Labels, Interlocked.Read(ref s.Opened))));
-        Counter(text, "istio_tcp_connections_closed_total", "TCP connections closed.", connections.Select(s => (s.Labels, Interlocked.Read(ref s.Closed))));
+        var series = requests.Values.ToList();
+        Counter(text, snapshot, "REQUEST_COUNT", "istio_requests_total", "Requests handled by this proxy.", series.Select(s => (s.Shape, Interlocked.Read(ref s.Count))));
+        Histograms(text, snapshot, "REQUEST_DURATION", "istio_request_duration_milliseconds", "Request duration.", series.Select(s => (s.Shape, s.Duration)));
+        Histograms(text, snapshot, "REQUEST_SIZE", "istio_request_bytes", "Request body sizes.", series.Select(s => (s.Shape, s.RequestBytes)));
+        Histograms(text, snapshot, "RESPONSE_SIZE", "istio_response_bytes", "Response body sizes.", series.Select(s => (s.Shape, s.ResponseBytes)));
+        var grpcSeries = series.Where(s => s.Shape.Grpc).ToList();
+        Counter(text, snapshot, "GRPC_REQUEST_MESSAGES", "istio_request_messages_total", "gRPC messages sent by the client.", grpcSeries.Select(s => (s.Shape, Interlocked.Read(ref s.RequestMessages))));
+        Counter(text, snapshot, "GRPC_RESPONSE_MESSAGES", "istio_response_messages_total", "gRPC messages sent by the server.", grpcSeries.Select(s => (s.Shape, Interlocked.Read(ref s.ResponseMessages))));
+        var connections = tcp.Values.ToList();
+        Counter(text, snapshot, "TCP_SENT_BYTES", "istio_tcp_sent_bytes_total", "Bytes sent to the downstream during TCP connections.", connections.Select(s => (s.Shape, Interlocked.Read(ref s.Sent))));
+        Counter(text, snapshot, "TCP_RECEIVED_BYTES", "istio_tcp_received_bytes_total", "Bytes received from the downstream during TCP connections.", connections.Select(s => (s.Shape, Interlocked.Read(ref s.Received))));
+        Counter(text, snapshot, "TCP_OPENED_CONNECTIONS", "istio_tcp_connections_opened_total", "TCP connections opened.", connections.Select(s => (s.Shape, Interlocked.Read(ref s.Opened))));
+        Counter(text, snapshot, "TCP_CLOSED_CONNECTIONS", "istio_tcp_connections_closed_total", "TCP connections closed.", connections.Select(s => (s.Shape, Interlocked.Read(ref s.Closed))));
         return text.ToString();
     }
 
-    private static void Counter(PrometheusText text, string name, string help, IEnumerable<(string Labels, long Value)> values)
+    private static void Counter(PrometheusText text, ProxySnapshot? snapshot, string metric, string name, string help, IEnumerable<(SeriesLabels Shape, long Value)> values)
     {
+        var totals = new SortedDictionary<string, long>(StringComparer.Ordinal);
+        foreach (var (shape, value) in values)
+        {
+            if (shape.Format(snapshot, metric) is { } labels)
+            {
+                totals[labels] = totals.GetValueOrDefault(labels) + value;
+            }
+        }
+
         text.Family(name, "counter", help);
-        foreach (var (labels, value) in values)
+        foreach (var (labels, value) in totals)
         {
             text.Sample(name, labels, value);
         }
     }
 
-    private static void Histograms(PrometheusText text, string name, string help, IEnumerable<(string Labels, Histogram Histogram)> values)
+    private static void Histograms(PrometheusText text, ProxySnapshot? snapshot, string metric, string name, string help, IEnumerable<(SeriesLabels Shape, Histogram Histogram)> values)
     {
+        var merged = new SortedDictionary<string, Histogram>(StringComparer.Ordinal);
+        foreach (var (shape, histogram) in values)
+        {
+            if (shape.Format(snapshot, metric) is not { } labels)
+            {
+                continue;
+            }
+
+            if (!merged.TryGetValue(labels, out var total))
+            {
+                merged[labels] = total = new Histogram();
+            }
+
+            total.Add(histogram);
+        }
+
         text.Family(name, "histogram", help);
-        foreach (var (labels, h) in values)
+        foreach (var (labels, h) in merged)
         {
             foreach (var (le, count) in h.Cumulative())
             {
@@ -128,7 +166,7 @@ public sealed class IstioMetrics
     /// server sidecar. The proxy's own side comes from its identity; the peer's from the endpoint (for source
     /// reports) or is <c>unknown</c> (for destination reports: peer metadata travels with mTLS, which comes later).
     /// </summary>
-    private static string Labels(ProxySnapshot? snapshot, bool inbound, ClusterRuntime? cluster, UpstreamEndpoint? endpoint, string protocol)
+    private static List<(string Name, string Value)> Labels(ProxySnapshot? snapshot, bool inbound, ClusterRuntime? cluster, UpstreamEndpoint? endpoint, string protocol)
     {
         var me = snapshot?.Proxy;
         var service = cluster?.Cluster.Service ?? "";
@@ -147,7 +185,7 @@ public sealed class IstioMetrics
             destination = endpoint is null ? Peer.Unknown : Peer.OfWorkload(endpoint.Source.Workload, endpoint.Source.Labels);
         }
 
-        var sb = new StringBuilder();
+        var sb = new List<(string Name, string Value)>(24);
         Add(sb, "reporter", inbound ? "destination" : "source");
         Add(sb, "source_workload", source.Workload);
         Add(sb, "source_workload_namespace", source.Namespace);
@@ -170,8 +208,8 @@ public sealed class IstioMetrics
         Add(sb, "destination_cluster", "Kubernetes");
         Add(sb, "request_protocol", protocol);
         // Plaintext today: Istio reports "none" at the destination without mTLS, and "unknown" at the source.
-        Add(sb, "connection_security_policy", inbound ? "none" : "unknown", last: true);
-        return sb.ToString();
+        Add(sb, "connection_security_policy", inbound ? "none" : "unknown");
+        return sb;
     }
 
     private static (string Name, string Namespace) SplitService(string fqdn)
@@ -185,29 +223,78 @@ public sealed class IstioMetrics
         return parts.Length >= 2 && fqdn.EndsWith(".svc.cluster.local", StringComparison.Ordinal) ? (parts[0], parts[1]) : (fqdn, "unknown");
     }
 
-    private static void Add(StringBuilder sb, string name, string value, bool last = false)
-    {
-        sb.Append(name).Append("=\"").Append(Escape(value.Length == 0 ? "unknown" : value)).Append('"');
-        if (!last)
-        {
-            sb.Append(',');
-        }
-    }
+    private static void Add(List<(string Name, string Value)> labels, string name, string value) => labels.Add((name, value.Length == 0 ? "unknown" : value));
 
     /// <summary>Prometheus label value escaping: backslash, double quote and line feed.</summary>
     private static string Escape(string value) => value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal).Replace("\n", "\\n", StringComparison.Ordinal);
 
-    private readonly record struct RequestKey(bool Inbound, string Cluster, string Workload, int Code, string Flags, bool Grpc, int GrpcStatus);
+    private readonly record struct RequestKey(bool Inbound, string Cluster, string Workload, int Code, string Flags, bool Grpc, int GrpcStatus, MetricTagValues Tags);
 
-    private readonly record struct TcpKey(bool Inbound, string Cluster, string Workload, string Flags);
+    private readonly record struct TcpKey(bool Inbound, string Cluster, string Workload, string Flags, MetricTagValues Tags);
 
-    private sealed class RequestSeries(string labels)
+    /// <summary>
+    /// A series' labels as Istio defines them, kept as pairs with the side and the tag override values it was seen
+    /// with, and formatted per metric for the exposition (the standard shape is formatted once and kept).
+    /// </summary>
+    private sealed class SeriesLabels(bool inbound, MetricTagValues tags, (string Name, string Value)[] labels)
+    {
+        private string? standard;
+
+        public bool Grpc { get; } = labels.Contains(("request_protocol", "grpc"));
+
+        public string? Format(ProxySnapshot? snapshot, string metric)
+        {
+            var side = snapshot?.Metrics is { } m ? (inbound ? m.Server : m.Client) : null;
+            var shape = side?.Metrics.FirstOrDefault(s => s.Metric == metric);
+            if (shape is null)
+            {
+                return standard ??= Join(labels);
+            }
+
+            if (shape.Disabled)
+            {
+                return null;
+            }
+
+            var shaped = new List<(string Name, string Value)>(labels.Length + shape.Upserted.Count);
+            foreach (var (name, value) in labels)
+            {
+                if (!shape.Removed.Contains(name))
+                {
+                    shaped.Add((name, shape.Upserted.TryGetValue(name, out var index) ? tags[index] : value));
+                }
+            }
+
+            foreach (var (name, index) in shape.Upserted.OrderBy(u => u.Key, StringComparer.Ordinal))
+            {
+                if (!labels.Any(l => l.Name == name) && !shape.Removed.Contains(name))
+                {
+                    shaped.Add((name, tags[index]));
+                }
+            }
+
+            return Join(shaped);
+        }
+
+        private static string Join(IEnumerable<(string Name, string Value)> labels)
+        {
+            var sb = new StringBuilder();
+            foreach (var (name, value) in labels)
+            {
+                sb.Append(sb.Length == 0 ? "" : ",").Append(name).Append("=\"").Append(Escape(value)).Append('"');
+            }
+
+            return sb.ToString();
+        }
+    }
+
+    private sealed class RequestSeries(bool inbound, MetricTagValues tags, (string Name, string Value)[] labels)
     {
         public long Count;
         public long RequestMessages;
         public long ResponseMessages;
 
-        public string Labels { get; } = labels;
+        public SeriesLabels Shape { get; } = new(inbound, tags, labels);
 
         public Histogram Duration { get; } = new();
 
@@ -216,14 +303,14 @@ public sealed class IstioMetrics
         public Histogram ResponseBytes { get; } = new();
     }
 
-    private sealed class TcpSeries(string labels)
+    private sealed class TcpSeries(bool inbound, MetricTagValues tags, (string Name, string Value)[] labels)
     {
         public long Opened;
         public long Closed;
         public long Sent;
         public long Received;
 
-        public string Labels { get; } = labels;
+        public SeriesLabels Shape { get; } = new(inbound, tags, labels);
     }
 
     /// <summary>One side of a request: workload, namespace, app, version and Istio's canonical service and revision.</summary>

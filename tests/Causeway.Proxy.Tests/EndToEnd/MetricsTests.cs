@@ -92,6 +92,88 @@ public sealed class MetricsTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Telemetry_overrides_remove_and_add_labels_and_disable_single_metrics()
+    {
+        // istio.io "Customizing Istio Metrics with Telemetry API": REMOVE a tag, UPSERT tags from request attributes
+        // and headers, disable one metric. Mesh-wide overrides first, then the namespace's on top (Istio's order).
+        var telemetry = """
+            ---
+            apiVersion: telemetry.istio.io/v1
+            kind: Telemetry
+            metadata: {name: mesh-default, namespace: istio-system}
+            spec:
+              metrics:
+              - providers: [{name: prometheus}]
+                overrides:
+                - match: {metric: ALL_METRICS, mode: CLIENT_AND_SERVER}
+                  tagOverrides:
+                    request_method: {value: request.method}
+                    user: {value: "request.headers['x-user']"}
+                - match: {metric: REQUEST_COUNT}
+                  tagOverrides:
+                    request_protocol: {operation: REMOVE}
+                    grpc_response_status: {operation: REMOVE}
+            ---
+            apiVersion: telemetry.istio.io/v1
+            kind: Telemetry
+            metadata: {name: ns, namespace: default}
+            spec:
+              metrics:
+              - overrides:
+                - match: {metric: REQUEST_SIZE}
+                  disabled: true
+                - match: {metric: RESPONSE_SIZE, mode: SERVER}
+                  disabled: true
+            """;
+        await using var proxy = await ProxyUnderTest.SidecarAsync(MeshYaml.Service("reviews", "default", [(reviews, "v1")]) + MeshYaml.Client() + telemetry, "client", "default", 9080);
+        foreach (var (method, user) in new[] { ("GET", "jason"), ("GET", "jason"), ("POST", "jason"), ("GET", "mary"), ("GET", null) })
+        {
+            using var request = new HttpRequestMessage(new HttpMethod(method), proxy.Url(9080, "/"));
+            request.Headers.Host = "reviews";
+            if (user is not null)
+            {
+                request.Headers.Add("x-user", user);
+            }
+
+            using var response = await client.SendAsync(request);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
+
+        var text = await client.GetStringAsync(proxy.Admin("/stats/prometheus"));
+        var jason = Series(text, "istio_requests_total", "request_method=\"GET\",user=\"jason\"");
+        Assert.Equal(2, jason.Value);
+        Assert.DoesNotContain("request_protocol=", jason.Labels, StringComparison.Ordinal);
+        Assert.DoesNotContain("grpc_response_status=", jason.Labels, StringComparison.Ordinal);
+        Assert.Contains("destination_workload=\"reviews-v1\"", jason.Labels, StringComparison.Ordinal);
+        Assert.Equal(1, Series(text, "istio_requests_total", "request_method=\"POST\",user=\"jason\"").Value);
+        Assert.Equal(1, Series(text, "istio_requests_total", "user=\"mary\"").Value);
+        Assert.Equal(1, Series(text, "istio_requests_total", "user=\"unknown\"").Value); // no header: a failed expression
+        // REMOVE applied to REQUEST_COUNT only; the other metrics keep the label and get the added ones.
+        var duration = Series(text, "istio_request_duration_milliseconds_count", "response_code=\"200\",grpc_response_status=\"\",response_flags=\"-\",request_method=\"GET\",user=\"jason\"");
+        Assert.Equal(2, duration.Value);
+        Assert.Contains("request_protocol=\"http\"", duration.Labels, StringComparison.Ordinal);
+        Assert.DoesNotMatch("(?m)^istio_request_bytes", text);
+        Assert.Matches("(?m)^istio_response_bytes_count\\{reporter=\"source\"", text); // disabled on the server side only
+        Assert.Equal(4, Regex.Count(text, "(?m)^istio_requests_total\\{")); // four label sets, each once
+    }
+
+    [Fact]
+    public async Task Removing_a_label_merges_the_series_it_told_apart()
+    {
+        var telemetry = "---\napiVersion: telemetry.istio.io/v1\nkind: Telemetry\nmetadata: {name: m, namespace: istio-system}\nspec:\n  metrics: [{overrides: [{tagOverrides: {response_code: {operation: REMOVE}}}]}]\n";
+        await using var proxy = await ProxyUnderTest.SidecarAsync(MeshYaml.Service("reviews", "default", [(reviews, "v1")]) + MeshYaml.Client() + telemetry, "client", "default", 9080);
+        await Get(proxy, "reviews", "/");
+        await Get(proxy, "reviews", "/");
+        await Get(proxy, "reviews", "/status/404");
+        var text = await client.GetStringAsync(proxy.Admin("/stats/prometheus"));
+        var all = Series(text, "istio_requests_total", "destination_workload=\"reviews-v1\"");
+        Assert.Equal(3, all.Value);
+        Assert.DoesNotContain("response_code", all.Labels, StringComparison.Ordinal);
+        Assert.Equal(3, Series(text, "istio_request_duration_milliseconds_count", "destination_workload=\"reviews-v1\"").Value);
+        Assert.Equal(3, Series(text, "istio_request_duration_milliseconds_bucket", "le=\"+Inf\"").Value);
+    }
+
+    [Fact]
     public async Task The_exposition_is_read_by_an_independent_prometheus_parser()
     {
         NodeInterop.AssertInstalled();
