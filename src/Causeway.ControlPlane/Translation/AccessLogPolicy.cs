@@ -1,3 +1,4 @@
+using Causeway.Api.Expressions;
 using Causeway.Api.Model.Telemetry;
 using Causeway.ControlPlane.Mesh;
 using Causeway.Protocol.V1;
@@ -9,8 +10,8 @@ namespace Causeway.ControlPlane.Translation;
 /// <c>accessLogging</c> wins (one selecting the workload in its namespace, then its namespace's, then the root
 /// namespace's), else MeshConfig's accessLogFile. The built-in <c>envoy</c> provider writes Envoy's default format to
 /// /dev/stdout (JSON when the mesh's accessLogEncoding says so); <c>disabled: true</c> turns it off; <c>match.mode</c>
-/// limits it to the client or the server side. Other providers and CEL filters are not supported yet and are said in
-/// a notice.
+/// limits it to the client or the server side; <c>filter.expression</c> (CEL, for example <c>response.code >= 400</c>)
+/// logs only the requests it holds for. Other providers are not supported yet and are said in a notice.
 /// </summary>
 internal static class AccessLogPolicy
 {
@@ -33,24 +34,51 @@ internal static class AccessLogPolicy
                 notices.Add($"Telemetry {mesh.Names.NamespaceOf(chosen)}/{chosen.Name}: access log provider \"{other}\" is not supported yet (only the built-in \"envoy\")");
             }
 
-            if (entry.Filter?.Expression is { Length: > 0 })
-            {
-                notices.Add($"Telemetry {mesh.Names.NamespaceOf(chosen)}/{chosen.Name}: access log filter expressions (CEL) are not supported yet; every request is logged");
-            }
+            var filter = Filter(entry.Filter?.Expression, $"Telemetry {mesh.Names.NamespaceOf(chosen)}/{chosen.Name}", notices);
 
             var mode = entry.Match?.Mode ?? WorkloadMode.ClientAndServer;
             var on = entry.Disabled != true && (providers.Count == 0 ? mesh.Settings.AccessLogFile.Length > 0 : providers.Contains("envoy"));
             if (mode is WorkloadMode.ClientAndServer or WorkloadMode.Client)
             {
                 log.Client = on;
+                log.ClientFilter = filter;
             }
 
             if (mode is WorkloadMode.ClientAndServer or WorkloadMode.Server)
             {
                 log.Server = on;
+                log.ServerFilter = filter;
             }
         }
 
         return log.Client || log.Server ? log : null;
+    }
+
+    /// <summary>
+    /// A filter expression the proxy can evaluate, or "" (log every request) with a notice naming the resource when it
+    /// does not parse or names an attribute a proxy does not have.
+    /// </summary>
+    private static string Filter(string? expression, string where, IList<string> notices)
+    {
+        if (string.IsNullOrWhiteSpace(expression))
+        {
+            return "";
+        }
+
+        try
+        {
+            if (CelAttributes.Check(CelParser.Parse(expression)) is { } problem)
+            {
+                notices.Add($"{where}: accessLogging filter \"{expression}\": {problem}; every request is logged");
+                return "";
+            }
+
+            return expression;
+        }
+        catch (FormatException e)
+        {
+            notices.Add($"{where}: accessLogging filter \"{expression}\" is not valid CEL: {e.Message}; every request is logged");
+            return "";
+        }
     }
 }

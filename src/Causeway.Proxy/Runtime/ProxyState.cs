@@ -61,6 +61,12 @@ public sealed class ProxyState : IDisposable
 
     private CompiledSnapshot Compile(ProxySnapshot snapshot)
     {
+        if (snapshot.AccessLog is { } log)
+        {
+            // Compiled now, so a filter this proxy cannot read rejects the snapshot and the last good one keeps serving.
+            Telemetry.RequestAttributes.FilterFor(log, server: false);
+        }
+
         var tables = snapshot.RouteTables.ToDictionary(t => t.Name, t => new CompiledRouteTable(t), StringComparer.Ordinal);
         var tls = snapshot.Listeners.Where(l => l.Tls is not null)
             .ToDictionary(l => l.Name, l => new ListenerTls(l.Tls, l.Protocol == ListenerProtocol.Http), StringComparer.Ordinal);

@@ -8,7 +8,8 @@ namespace Causeway.Proxy.Telemetry;
 
 /// <summary>
 /// Turns a finished request into an access log entry when the snapshot asks for one on this side (client: outbound
-/// and gateway listeners; server: inbound). Nothing is built when logging is off, so it costs nothing then.
+/// and gateway listeners; server: inbound) and its CEL filter, if any, holds. Nothing is built when logging is off, so it
+/// costs nothing then.
 /// </summary>
 internal static class AccessLogging
 {
@@ -23,6 +24,13 @@ internal static class AccessLogging
 
         var request = ctx.Request;
         var elapsed = System.Diagnostics.Stopwatch.GetElapsedTime(start);
+        var server = direction == TrafficDirection.Inbound;
+        if (RequestAttributes.FilterFor(settings, server) is { } filter &&
+            !filter.Matches(new RequestAttributes(ctx, status, flag, Details(flag, fromUpstream), cluster, endpoint, RouteToken(routeName), bytesReceived, bytesSent, elapsed, requestId)))
+        {
+            return; // Telemetry accessLogging filter: only the requests it holds for are logged
+        }
+
         var target = ctx.Features.Get<IHttpRequestFeature>()?.RawTarget ?? request.Path + request.QueryString;
         writer.Log(new AccessLogEntry(
             DateTimeOffset.UtcNow - elapsed,

@@ -44,13 +44,39 @@ public class AccessLogTranslationTests
     }
 
     [Fact]
-    public void Unsupported_providers_and_filters_are_named_in_notices()
+    public void Unsupported_providers_are_named_in_notices()
     {
         var snapshot = TestMesh.Load(TestMesh.Service("web", "default"),
-            Telemetry("istio-system", "accessLogging: [{providers: [{name: envoy}, {name: otel}], filter: {expression: \"response.code >= 400\"}}]"))
+            Telemetry("istio-system", "accessLogging: [{providers: [{name: envoy}, {name: otel}]}]"))
             .Sidecar("a", "default").Snapshot;
         Assert.Contains(snapshot.Notices, n => n.Contains("\"otel\" is not supported", StringComparison.Ordinal));
-        Assert.Contains(snapshot.Notices, n => n.Contains("filter expressions (CEL) are not supported", StringComparison.Ordinal));
         Assert.NotNull(snapshot.AccessLog);
+    }
+
+    [Fact]
+    public void Filters_go_to_the_side_their_entry_matches()
+    {
+        var log = TestMesh.Load(TestMesh.Service("web", "default"),
+            Telemetry("istio-system", """
+                accessLogging:
+                - providers: [{name: envoy}]
+                  match: {mode: CLIENT}
+                  filter: {expression: "response.code >= 400"}
+                - providers: [{name: envoy}]
+                  match: {mode: SERVER}
+                """))
+            .Sidecar("a", "default").Snapshot.AccessLog;
+        Assert.Equal(("response.code >= 400", ""), (log!.ClientFilter, log.ServerFilter));
+        Assert.True(log.Client && log.Server);
+    }
+
+    [Fact]
+    public void A_filter_that_is_not_valid_cel_is_named_and_dropped()
+    {
+        var snapshot = TestMesh.Load(TestMesh.Service("web", "default"),
+            Telemetry("istio-system", "accessLogging: [{providers: [{name: envoy}], filter: {expression: \"response.code >= \"}}]", "broken"))
+            .Sidecar("a", "default").Snapshot;
+        Assert.Contains(snapshot.Notices, n => n.Contains("Telemetry istio-system/broken: accessLogging filter \"response.code >= \" is not valid CEL", StringComparison.Ordinal));
+        Assert.Equal("", snapshot.AccessLog!.ClientFilter);
     }
 }

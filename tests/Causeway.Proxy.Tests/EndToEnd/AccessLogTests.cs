@@ -54,6 +54,62 @@ public sealed class AccessLogTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_cel_filter_logs_only_the_requests_it_holds_for()
+    {
+        // istio.io Telemetry API: accessLogging filter.expression, "response.code >= 400" being the documented example;
+        // here with a header and a path condition too.
+        var yaml = Mesh() + """
+            ---
+            apiVersion: telemetry.istio.io/v1
+            kind: Telemetry
+            metadata: {name: errors, namespace: istio-system}
+            spec:
+              accessLogging:
+              - providers: [{name: envoy}]
+                filter:
+                  expression: "response.code >= 400 || (request.headers['x-debug'] == 'on' && request.url_path.startsWith('/trace'))"
+            """;
+        await using var proxy = await ProxyUnderTest.SidecarAsync(yaml, new MeshSettings(AccessLogFile: file), "client", "default", 9080);
+        Assert.NotEmpty(proxy.Snapshot.AccessLog.ClientFilter);
+        await Get(proxy, "reviews", "/ok-1", "x");
+        await Get(proxy, "reviews", "/status/503", "x");
+        await Get(proxy, "reviews", "/trace/me", "x"); // no x-debug header: an error in the right side, false on the left
+        await Get(proxy, "nowhere", "/", "x");
+        using (var debug = new HttpRequestMessage(HttpMethod.Get, proxy.Url(9080, "/trace/me")))
+        {
+            debug.Headers.Host = "reviews";
+            debug.Headers.Add("x-debug", "on");
+            (await client.SendAsync(debug)).Dispose();
+        }
+
+        await Get(proxy, "reviews", "/ok-2", "x");
+        await LinesAsync(3);
+        await Task.Delay(1500); // the writer flushes once a second: anything else logged would be there by now
+        var lines = File.ReadAllLines(file).Where(l => l.Length > 0).ToList();
+        Assert.Equal(3, lines.Count);
+        Assert.Contains(lines, l => l.Contains("\"GET /status/503 HTTP/1.1\" 503", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.Contains("\"GET / HTTP/1.1\" 404 NR", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.Contains("\"GET /trace/me HTTP/1.1\" 200", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_filter_with_an_unknown_attribute_is_named_and_every_request_is_logged()
+    {
+        var yaml = Mesh() + """
+            ---
+            apiVersion: telemetry.istio.io/v1
+            kind: Telemetry
+            metadata: {name: typo, namespace: istio-system}
+            spec:
+              accessLogging: [{providers: [{name: envoy}], filter: {expression: "response.status >= 400"}}]
+            """;
+        await using var proxy = await ProxyUnderTest.SidecarAsync(yaml, new MeshSettings(AccessLogFile: file), "client", "default", 9080);
+        Assert.Contains(proxy.Snapshot.Notices, n => n.Contains("Telemetry istio-system/typo: accessLogging filter \"response.status >= 400\": unknown attribute response.status", StringComparison.Ordinal));
+        await Get(proxy, "reviews", "/", "x");
+        Assert.Single(await LinesAsync(1));
+    }
+
+    [Fact]
     public async Task A_telemetry_resource_can_turn_the_mesh_wide_log_off_for_a_namespace()
     {
         // Telemetry in the workload's namespace wins over the mesh config.

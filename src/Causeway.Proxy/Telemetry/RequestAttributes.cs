@@ -1,0 +1,107 @@
+using System.Runtime.CompilerServices;
+using Causeway.Api.Expressions;
+using Causeway.Protocol.V1;
+using Causeway.Proxy.Balancing;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+
+namespace Causeway.Proxy.Telemetry;
+
+/// <summary>
+/// A finished request's Envoy attributes (request.*, response.*, source/destination, upstream, xds) for the CEL
+/// filters of access logs. Built only when a log entry has a filter to pass.
+/// </summary>
+internal sealed class RequestAttributes(
+    HttpContext ctx, int status, string flags, string details, string cluster, UpstreamEndpoint? endpoint, string routeName,
+    long bytesReceived, long bytesSent, TimeSpan elapsed, string requestId) : ICelActivation
+{
+    /// <summary>Envoy's StreamInfo::ResponseFlag bits, so <c>response.flags</c> compares as Envoy's does.</summary>
+    private static readonly Dictionary<string, long> FlagBits = new(StringComparer.Ordinal)
+    {
+        ["LH"] = 0x1, ["UH"] = 0x2, ["UT"] = 0x4, ["LR"] = 0x8, ["UR"] = 0x10, ["UF"] = 0x20, ["UC"] = 0x40, ["UO"] = 0x80,
+        ["NR"] = 0x100, ["DI"] = 0x200, ["FI"] = 0x400, ["RL"] = 0x800, ["UAEX"] = 0x1000, ["RLSE"] = 0x2000, ["DC"] = 0x4000,
+        ["URX"] = 0x8000, ["SI"] = 0x10000, ["IH"] = 0x20000, ["DPE"] = 0x40000, ["UMSDR"] = 0x80000, ["RFCF"] = 0x100000,
+        ["NFCF"] = 0x200000, ["DT"] = 0x400000, ["UPE"] = 0x800000, ["NC"] = 0x1000000, ["OM"] = 0x2000000,
+    };
+
+    /// <summary>Filters compiled once per access log setting (one per snapshot), not per request.</summary>
+    private static readonly ConditionalWeakTable<AccessLog, CelNode?[]> Compiled = [];
+
+    /// <summary>The side's compiled filter, or null when every request is logged.</summary>
+    public static CelNode? FilterFor(AccessLog settings, bool server) => Compiled.GetValue(settings, s =>
+        [s.ClientFilter.Length > 0 ? CelParser.Parse(s.ClientFilter) : null, s.ServerFilter.Length > 0 ? CelParser.Parse(s.ServerFilter) : null])[server ? 1 : 0];
+
+    public bool TryResolve(string name, out object? value)
+    {
+        var request = ctx.Request;
+        value = name switch
+        {
+            "request.path" => ctx.Features.Get<IHttpRequestFeature>()?.RawTarget ?? request.Path + request.QueryString,
+            "request.url_path" => request.Path.Value ?? "/",
+            "request.host" => request.Host.Value ?? "",
+            "request.scheme" => request.Scheme,
+            "request.method" => request.Method,
+            "request.headers" => new HeaderMap(request.Headers),
+            "request.referer" => request.Headers.Referer.ToString(),
+            "request.useragent" => request.Headers.UserAgent.ToString(),
+            "request.id" => requestId.Length > 0 ? requestId : request.Headers["x-request-id"].ToString(),
+            "request.protocol" => request.Protocol,
+            "request.size" => bytesReceived,
+            "request.duration" => elapsed,
+            "response.code" => (long)status,
+            "response.code_details" => details,
+            "response.flags" => Bits(flags),
+            "response.grpc_status" => GrpcStatus(),
+            "response.headers" => new HeaderMap(ctx.Response.Headers),
+            "response.size" => bytesSent,
+            "source.address" => $"{ctx.Connection.RemoteIpAddress}:{ctx.Connection.RemotePort}",
+            "source.port" => (long)ctx.Connection.RemotePort,
+            "destination.address" => $"{ctx.Connection.LocalIpAddress}:{ctx.Connection.LocalPort}",
+            "destination.port" => (long)ctx.Connection.LocalPort,
+            "connection.mtls" => false, // plaintext until the mesh CA lands
+            "connection.requested_server_name" => ctx.Features.Get<Microsoft.AspNetCore.Connections.Features.ITlsHandshakeFeature>()?.HostName ?? "",
+            "upstream.address" => endpoint?.Key ?? (object)Missing,
+            "upstream.port" => endpoint is null ? Missing : (long)endpoint.Port,
+            "xds.cluster_name" => cluster,
+            "xds.route_name" => routeName,
+            _ => Missing,
+        };
+        if (ReferenceEquals(value, Missing))
+        {
+            value = null;
+            return false;
+        }
+
+        return true;
+    }
+
+    private static readonly object Missing = new();
+
+    private static long Bits(string flags)
+    {
+        long bits = 0;
+        foreach (var flag in flags.Split(','))
+        {
+            bits |= FlagBits.GetValueOrDefault(flag);
+        }
+
+        return bits;
+    }
+
+    private object GrpcStatus() =>
+        (ctx.Response.Headers["grpc-status"].Count > 0 ? ctx.Response.Headers["grpc-status"] : ctx.Features.Get<IHttpResponseTrailersFeature>()?.Trailers["grpc-status"] ?? default) is { Count: > 0 } s &&
+        long.TryParse(s[0], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var code)
+            ? code
+            : Missing;
+
+    /// <summary>Headers by lower-case name, as Envoy's request.headers map; several values are joined with commas.</summary>
+    private sealed class HeaderMap(IHeaderDictionary headers) : CelMap
+    {
+        public override bool TryGet(string key, out object? value)
+        {
+            var found = headers.TryGetValue(key, out var values);
+            value = found ? values.ToString() : null;
+            return found;
+        }
+    }
+}
