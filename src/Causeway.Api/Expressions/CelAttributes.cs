@@ -21,6 +21,19 @@ public static class CelAttributes
         "xds.cluster_name", "xds.route_name",
     };
 
+    /// <summary>Why an expression's text cannot be evaluated here (a syntax error or an unknown attribute), or null.</summary>
+    public static string? Check(string expression)
+    {
+        try
+        {
+            return Check(CelParser.Parse(expression));
+        }
+        catch (FormatException e)
+        {
+            return "not valid CEL: " + e.Message;
+        }
+    }
+
     /// <summary>Why the expression cannot be evaluated here, or null when every attribute it names is known.</summary>
     public static string? Check(CelNode expression)
     {

@@ -1,3 +1,4 @@
+using Causeway.Api.Diagnostics;
 using Causeway.Api.Tests.Support;
 
 namespace Causeway.Api.Tests.Validation;
@@ -123,6 +124,17 @@ public class OtherKindsValidationTests
     {
         var d = Yaml.SingleError(Yaml.Resource("telemetry.istio.io/v1", "Telemetry", "t", "tracing: [{randomSamplingPercentage: 101}]"));
         Assert.Equal("spec.tracing[0].randomSamplingPercentage", d.FieldPath);
+    }
+
+    [Fact]
+    public void An_access_log_filter_causeway_cannot_evaluate_is_a_warning_not_an_error()
+    {
+        // Istio accepts any string as filter.expression; Causeway says it will log every request instead.
+        var d = Yaml.Check(Yaml.Resource("telemetry.istio.io/v1", "Telemetry", "t", "accessLogging: [{filter: {expression: \"response.status >= 400\"}}]"));
+        var warning = Assert.Single(d);
+        Assert.Equal((Severity.Warning, "spec.accessLogging[0].filter.expression"), (warning.Severity, warning.FieldPath));
+        Assert.Contains("unknown attribute response.status", warning.Message, StringComparison.Ordinal);
+        Assert.Empty(Yaml.Check(Yaml.Resource("telemetry.istio.io/v1", "Telemetry", "t", "accessLogging: [{filter: {expression: \"response.code >= 400\"}}]")));
     }
 
     [Fact]

@@ -76,7 +76,7 @@ public class AccessLogTranslationTests
         var snapshot = TestMesh.Load(TestMesh.Service("web", "default"),
             Telemetry("istio-system", "accessLogging: [{providers: [{name: envoy}], filter: {expression: \"response.code >= \"}}]", "broken"))
             .Sidecar("a", "default").Snapshot;
-        Assert.Contains(snapshot.Notices, n => n.Contains("Telemetry istio-system/broken: accessLogging filter \"response.code >= \" is not valid CEL", StringComparison.Ordinal));
+        Assert.Contains(snapshot.Notices, n => n.Contains("Telemetry istio-system/broken: accessLogging filter \"response.code >= \": not valid CEL", StringComparison.Ordinal));
         Assert.Equal("", snapshot.AccessLog!.ClientFilter);
     }
 }
