@@ -15,8 +15,13 @@ public sealed class CelParser
 {
     private static readonly string[] Symbols = ["&&", "||", "==", "!=", "<=", ">=", "<", ">", "!", "+", "-", "*", "/", "%", "(", ")", "[", "]", ".", ",", "?", ":"];
 
+    /// <summary>Bounds that keep a hostile or mistaken expression from exhausting the stack when parsed or evaluated.</summary>
+    private const int MaxTokens = 1000;
+    private const int MaxDepth = 64;
+
     private readonly List<(string Kind, string Text, object? Value, int At)> tokens;
     private int next;
+    private int depth;
 
     private CelParser(string text) => tokens = Tokenize(text);
 
@@ -99,15 +104,27 @@ public sealed class CelParser
 
     private CelNode Conditional()
     {
+        Enter();
         var condition = Or();
         if (!Accept("?"))
         {
+            depth--;
             return condition;
         }
 
         var then = Or();
         Expect(":");
-        return new CelConditional(condition, then, Conditional());
+        var result = new CelConditional(condition, then, Conditional());
+        depth--;
+        return result;
+    }
+
+    private void Enter()
+    {
+        if (++depth > MaxDepth)
+        {
+            throw new FormatException($"nested deeper than {MaxDepth} levels at {Peek.At + 1}");
+        }
     }
 
     private CelNode Or()
@@ -180,12 +197,16 @@ public sealed class CelParser
 
     private CelNode Unary()
     {
-        if (Accept("!"))
+        if (Peek is not { Kind: "symbol", Text: "!" or "-" })
         {
-            return new CelUnary("!", Unary());
+            return Member();
         }
 
-        return Accept("-") ? new CelUnary("-", Unary()) : Member();
+        Enter();
+        var op = tokens[next++].Text;
+        var result = new CelUnary(op, Unary());
+        depth--;
+        return result;
     }
 
     private CelNode Member()
@@ -369,6 +390,11 @@ public sealed class CelParser
             {
                 throw new FormatException($"unexpected character '{c}' at {i + 1}");
             }
+        }
+
+        if (tokens.Count > MaxTokens)
+        {
+            throw new FormatException($"longer than {MaxTokens} tokens");
         }
 
         tokens.Add(("end", "", null, text.Length));

@@ -83,6 +83,16 @@ public class CelTests
         Assert.Contains(message, Assert.Throws<FormatException>(() => CelParser.Parse(expression)).Message, StringComparison.Ordinal);
 
     [Fact]
+    public void Deep_nesting_and_huge_expressions_are_refused_not_a_stack_overflow()
+    {
+        Assert.Contains("nested deeper than 64", Assert.Throws<FormatException>(() => CelParser.Parse(new string('(', 300) + "1" + new string(')', 300))).Message, StringComparison.Ordinal);
+        Assert.Contains("nested deeper than 64", Assert.Throws<FormatException>(() => CelParser.Parse(new string('!', 500) + "true")).Message, StringComparison.Ordinal);
+        Assert.Contains("longer than 1000 tokens", Assert.Throws<FormatException>(() => CelParser.Parse(string.Join(" && ", Enumerable.Repeat("true", 100_000)))).Message, StringComparison.Ordinal);
+        Assert.True(CelParser.Parse(string.Join(" && ", Enumerable.Repeat("response.code == 503", 100))).Matches(Request)); // long but fine
+        Assert.True(CelParser.Parse(new string('(', 60) + "true" + new string(')', 60)).Matches(Request));
+    }
+
+    [Fact]
     public void Unknown_attributes_are_named_and_map_keys_are_not_attributes()
     {
         Assert.Null(CelAttributes.Check(CelParser.Parse("request.headers.x_user == 'a' && response.code >= 400 && xds.route_name != ''")));
