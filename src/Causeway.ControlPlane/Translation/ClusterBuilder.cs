@@ -33,6 +33,7 @@ internal static class ClusterBuilder
         ApplyLoadBalancer(cluster, policy.LoadBalancer);
         locality = policy.LoadBalancer?.LocalityLbSetting;
         cluster.OriginalDestination = cluster.LbPolicy == LbPolicy.Passthrough || service.Resolution == ServiceResolution.None;
+        cluster.MeshInternal = service.MeshInternal;
         if (policy.OutlierDetection is { } od)
         {
             cluster.OutlierDetection = new Proto.OutlierDetection

@@ -47,6 +47,11 @@ internal static class HttpForwarder
         var injected = ResponseFlags.None;
         var timeout = policy.Timeout;
         var grpcRequest = GrpcProtocol.IsGrpc(ctx.Request.ContentType);
+        // Istio's metadata exchange: sent to in-mesh destinations; at the destination, answered when the caller sent it.
+        var inbound = env.Direction == TrafficDirection.Inbound;
+        var exchange = env.Snapshot?.Proxy is { } me && (inbound ? ctx.Request.Headers.ContainsKey(PeerMetadata.Header) : cluster.Cluster.MeshInternal)
+            ? PeerMetadata.For(me)
+            : null;
         if (policy.Fault is { } fault)
         {
             if (FaultInjection.Delay(fault, env.Random) is { } delay)
@@ -144,7 +149,7 @@ internal static class HttpForwarder
                 AttemptOutcome outcome;
                 try
                 {
-                    using var request = BuildRequest(ctx, cluster, endpoint, target, upgrade is not null, replay, hasBody ? requestBody : null);
+                    using var request = BuildRequest(ctx, cluster, endpoint, target, upgrade is not null, replay, hasBody ? requestBody : null, inbound ? null : exchange);
                     using var perTry = retry?.PerTryTimeout is { } pt ? CancellationTokenSource.CreateLinkedTokenSource(cancel) : null;
                     perTry?.CancelAfter(retry!.PerTryTimeout!.Value);
                     try
@@ -231,6 +236,12 @@ internal static class HttpForwarder
                         answered = true;
                         ctx.Response.StatusCode = (int)response.StatusCode;
                         CopyResponseHeaders(response, ctx.Response);
+                        if (inbound && exchange is not null)
+                        {
+                            ctx.Response.Headers[PeerMetadata.IdHeader] = exchange.Id;
+                            ctx.Response.Headers[PeerMetadata.Header] = exchange.Metadata;
+                        }
+
                         target.ApplyResponseHeaders(ctx.Response.Headers);
                         if (response.StatusCode == HttpStatusCode.SwitchingProtocols && upgrade is not null)
                         {
@@ -334,7 +345,8 @@ internal static class HttpForwarder
         Tracer.End(env.Span, ctx, env.Snapshot, cluster.Name, result.Status, result.Flag, requestId, requestBytes, responseBytes); // the id sent upstream, generated when the caller had none
         env.Stats.Istio.RecordRequest(env.Snapshot, env.Direction, cluster, endpoint, result.Status, result.Flag,
             grpc, grpcStatus,
-            Stopwatch.GetElapsedTime(env.Start).TotalMilliseconds, requestBytes, responseBytes, requestMessages, responseMessages, ctx);
+            Stopwatch.GetElapsedTime(env.Start).TotalMilliseconds, requestBytes, responseBytes, requestMessages, responseMessages, ctx,
+            env.Direction == TrafficDirection.Inbound ? PeerMetadata.Decode(ctx.Request.Headers[PeerMetadata.Header].ToString()) : null);
     }
 
     private static readonly string[] AttemptTexts = ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12", "13", "14", "15", "16"];
@@ -426,7 +438,7 @@ internal static class HttpForwarder
         return new ForwardResult((int)fault.AbortHttpStatus, ResponseFlags.FaultInjected);
     }
 
-    private static HttpRequestMessage BuildRequest(HttpContext ctx, ClusterRuntime cluster, UpstreamEndpoint endpoint, UpstreamRequest target, bool upgrade, RetryBuffer? replay, Stream? body)
+    private static HttpRequestMessage BuildRequest(HttpContext ctx, ClusterRuntime cluster, UpstreamEndpoint endpoint, UpstreamRequest target, bool upgrade, RetryBuffer? replay, Stream? body, PeerMetadata.Own? exchange)
     {
         var incoming = ctx.Request;
         var message = new HttpRequestMessage(HttpMethod.Parse(incoming.Method), endpoint.UriFor(target.PathAndQuery));
@@ -452,7 +464,7 @@ internal static class HttpForwarder
             message.Headers.ConnectionClose = true; // maxRequestsPerConnection 1: no keep-alive upstream (Istio)
         }
 
-        UpstreamRequestHeaders.Copy(incoming, message, target, copyContentHeaders: true);
+        UpstreamRequestHeaders.Copy(incoming, message, target, copyContentHeaders: true, exchange);
         if (upgrade)
         {
             message.Headers.TryAddWithoutValidation("Connection", "Upgrade");
@@ -471,7 +483,7 @@ internal static class HttpForwarder
         // NonValidated: the values as received, without HttpHeaders parsing each one on enumeration.
         foreach (var (name, values) in response.Headers.NonValidated)
         {
-            if (!HopByHopHeaders.Contains(name) || (switching && name is "Upgrade" or "Connection"))
+            if ((!HopByHopHeaders.Contains(name) || (switching && name is "Upgrade" or "Connection")) && !PeerMetadata.IsExchangeHeader(name))
             {
                 downstream.Headers[name] = ToStringValues(values);
             }

@@ -8,11 +8,13 @@ namespace Causeway.Proxy.Forwarding;
 /// hop-by-hop headers are dropped (but <c>TE: trailers</c> stays, gRPC needs it), <c>x-forwarded-for</c> gets the
 /// client's address appended, <c>x-forwarded-proto</c> and <c>x-request-id</c> are set when absent and
 /// <c>x-envoy-attempt-count</c> says which attempt this is. The downstream header collection is only read, never
-/// written: writing unknown headers into Kestrel's collection costs a dictionary per request.
+/// written: writing unknown headers into Kestrel's collection costs a dictionary per request. Istio's metadata exchange
+/// headers from downstream are never passed on: they are for this proxy, and its own replace them.
 /// </summary>
 internal static class UpstreamRequestHeaders
 {
-    public static void Copy(HttpRequest incoming, HttpRequestMessage message, UpstreamRequest target, bool copyContentHeaders)
+    /// <summary>Copies the headers; <paramref name="exchange"/>, when given, is this proxy's peer metadata for an in-mesh destination.</summary>
+    public static void Copy(HttpRequest incoming, HttpRequestMessage message, UpstreamRequest target, bool copyContentHeaders, Telemetry.PeerMetadata.Own? exchange = null)
     {
         var sawProto = false;
         foreach (var (name, values) in incoming.Headers)
@@ -42,6 +44,11 @@ internal static class UpstreamRequestHeaders
                 continue; // replaced by this proxy's span below
             }
 
+            if (Telemetry.PeerMetadata.IsExchangeHeader(name))
+            {
+                continue; // a peer's metadata is for this proxy, not the application; this proxy's own goes below
+            }
+
             if (name.Equals("x-forwarded-for", StringComparison.OrdinalIgnoreCase) ||
                 name.Equals("x-request-id", StringComparison.OrdinalIgnoreCase) ||
                 name.Equals("x-envoy-attempt-count", StringComparison.OrdinalIgnoreCase))
@@ -62,6 +69,11 @@ internal static class UpstreamRequestHeaders
 
         headers.TryAddWithoutValidation("x-request-id", target.RequestId);
         headers.TryAddWithoutValidation("x-envoy-attempt-count", target.AttemptText);
+        if (exchange is not null)
+        {
+            headers.TryAddWithoutValidation(Telemetry.PeerMetadata.IdHeader, exchange.Id);
+            headers.TryAddWithoutValidation(Telemetry.PeerMetadata.Header, exchange.Metadata);
+        }
         if (target.TraceHeaders is { } trace)
         {
             foreach (var (traceName, value) in trace)

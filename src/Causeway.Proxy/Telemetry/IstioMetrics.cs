@@ -23,7 +23,7 @@ public sealed class IstioMetrics
     private readonly ConcurrentDictionary<TcpKey, TcpSeries> tcp = new();
 
     /// <summary>How requests are reported: from the proxy's own identity and the route's destination.</summary>
-    public void RecordRequest(ProxySnapshot? snapshot, TrafficDirection direction, ClusterRuntime? cluster, UpstreamEndpoint? endpoint, int code, string flags, bool grpc, int grpcStatus, double durationMs, long requestBytes, long responseBytes, long requestMessages = 0, long responseMessages = 0, HttpContext? request = null)
+    public void RecordRequest(ProxySnapshot? snapshot, TrafficDirection direction, ClusterRuntime? cluster, UpstreamEndpoint? endpoint, int code, string flags, bool grpc, int grpcStatus, double durationMs, long requestBytes, long responseBytes, long requestMessages = 0, long responseMessages = 0, HttpContext? request = null, PeerMetadata.Peer? source = null)
     {
         if (snapshot is { IstioMetricsDisabled: true })
         {
@@ -32,11 +32,11 @@ public sealed class IstioMetrics
 
         var inbound = direction == TrafficDirection.Inbound;
         var tags = MetricTagValues.Of(SideOf(snapshot, inbound), request, code);
-        var key = new RequestKey(inbound, cluster?.Name ?? "", endpoint?.Source.Workload ?? "", code, flags, grpc, grpcStatus, tags);
+        var key = new RequestKey(inbound, cluster?.Name ?? "", endpoint?.Source.Workload ?? "", code, flags, grpc, grpcStatus, tags, source?.Workload, source?.Namespace);
         if (!requests.TryGetValue(key, out var series))
         {
             series = requests.GetOrAdd(key, k => new RequestSeries(k.Inbound, k.Tags, [
-                .. Labels(snapshot, k.Inbound, cluster, endpoint, grpc ? "grpc" : "http"),
+                .. Labels(snapshot, k.Inbound, cluster, endpoint, grpc ? "grpc" : "http", source),
                 ("response_code", k.Code.ToString(CultureInfo.InvariantCulture)),
                 ("grpc_response_status", k.Grpc && k.GrpcStatus >= 0 ? k.GrpcStatus.ToString(CultureInfo.InvariantCulture) : ""),
                 ("response_flags", k.Flags)]));
@@ -164,9 +164,10 @@ public sealed class IstioMetrics
     /// <summary>
     /// Istio's standard labels. reporter: <c>source</c> for a client sidecar or a gateway, <c>destination</c> for a
     /// server sidecar. The proxy's own side comes from its identity; the peer's from the endpoint (for source
-    /// reports) or is <c>unknown</c> (for destination reports: peer metadata travels with mTLS, which comes later).
+    /// reports) or from the caller's metadata exchange header (for destination reports; <c>unknown</c> without one).
+    /// Principals are <c>unknown</c> until mTLS identities land.
     /// </summary>
-    private static List<(string Name, string Value)> Labels(ProxySnapshot? snapshot, bool inbound, ClusterRuntime? cluster, UpstreamEndpoint? endpoint, string protocol)
+    private static List<(string Name, string Value)> Labels(ProxySnapshot? snapshot, bool inbound, ClusterRuntime? cluster, UpstreamEndpoint? endpoint, string protocol, PeerMetadata.Peer? caller = null)
     {
         var me = snapshot?.Proxy;
         var service = cluster?.Cluster.Service ?? "";
@@ -176,7 +177,8 @@ public sealed class IstioMetrics
         Peer source;
         if (inbound)
         {
-            source = Peer.Unknown;
+            // The caller, as its sidecar's metadata exchange header describes it; unknown without one.
+            source = caller is null ? Peer.Unknown : new Peer(caller.Workload, caller.Namespace, caller.Labels);
             destination = self;
         }
         else
@@ -228,7 +230,7 @@ public sealed class IstioMetrics
     /// <summary>Prometheus label value escaping: backslash, double quote and line feed.</summary>
     private static string Escape(string value) => value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal).Replace("\n", "\\n", StringComparison.Ordinal);
 
-    private readonly record struct RequestKey(bool Inbound, string Cluster, string Workload, int Code, string Flags, bool Grpc, int GrpcStatus, MetricTagValues Tags);
+    private readonly record struct RequestKey(bool Inbound, string Cluster, string Workload, int Code, string Flags, bool Grpc, int GrpcStatus, MetricTagValues Tags, string? SourceWorkload, string? SourceNamespace);
 
     private readonly record struct TcpKey(bool Inbound, string Cluster, string Workload, string Flags, MetricTagValues Tags);
 
