@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using Causeway.Protocol.V1;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Http.Features;
 
 namespace Causeway.Proxy.Telemetry;
 
@@ -53,35 +52,18 @@ public readonly record struct MetricTagValues(string? V0, string? V1, string? V2
             return Unknown; // TCP connections have no request attributes
         }
 
-        var request = ctx.Request;
         if (value.Header.Length > 0)
         {
-            return Header(request.Headers[value.Header]);
+            return ctx.Request.Headers[value.Header] is { Count: > 0 } header ? header.ToString() : Unknown;
         }
 
         return value.Attribute switch
         {
-            "request.method" => request.Method,
-            "request.host" => request.Host.Value ?? Unknown,
-            "request.path" => ctx.Features.Get<IHttpRequestFeature>()?.RawTarget ?? Unknown,
-            "request.url_path" => request.Path.Value ?? Unknown,
-            "request.scheme" => request.Scheme,
-            "request.protocol" => request.Protocol,
-            "request.id" => Header(request.Headers["x-request-id"]),
-            "request.useragent" => Header(request.Headers.UserAgent),
-            "request.referer" => Header(request.Headers.Referer),
             "response.code" => Number(code),
             "destination.port" => Number(ctx.Connection.LocalPort),
-            _ => Unknown,
+            var attribute => RequestAttributes.Text(ctx, attribute) ?? Unknown,
         };
     }
-
-    private static string Header(Microsoft.Extensions.Primitives.StringValues values) => values.Count switch
-    {
-        0 => Unknown,
-        1 => values[0] ?? Unknown,
-        _ => values.ToString(),
-    };
 
     private static string Number(int n) => Numbers.TryGetValue(n, out var text) ? text : Numbers.GetOrAdd(n, k => k.ToString(System.Globalization.CultureInfo.InvariantCulture));
 }

@@ -36,16 +36,10 @@ internal sealed class RequestAttributes(
         var request = ctx.Request;
         value = name switch
         {
-            "request.path" => ctx.Features.Get<IHttpRequestFeature>()?.RawTarget ?? request.Path + request.QueryString,
-            "request.url_path" => request.Path.Value ?? "/",
-            "request.host" => request.Host.Value ?? "",
-            "request.scheme" => request.Scheme,
-            "request.method" => request.Method,
+            "request.url_path" => Text(ctx, name) ?? "/",
+            "request.id" => requestId.Length > 0 ? requestId : Text(ctx, name) ?? "",
+            "request.path" or "request.host" or "request.scheme" or "request.method" or "request.referer" or "request.useragent" or "request.protocol" => Text(ctx, name) ?? "",
             "request.headers" => new HeaderMap(request.Headers),
-            "request.referer" => request.Headers.Referer.ToString(),
-            "request.useragent" => request.Headers.UserAgent.ToString(),
-            "request.id" => requestId.Length > 0 ? requestId : request.Headers["x-request-id"].ToString(),
-            "request.protocol" => request.Protocol,
             "request.size" => bytesReceived,
             "request.duration" => elapsed,
             "response.code" => (long)status,
@@ -76,6 +70,37 @@ internal sealed class RequestAttributes(
     }
 
     private static readonly object Missing = new();
+
+    /// <summary>
+    /// The request's own text attributes (request.method, .host, .path, .url_path, .scheme, .protocol, .id,
+    /// .useragent, .referer) as strings the request already holds, or null when it does not carry one (a header not
+    /// sent). Access log filters and metric tag values both read them here.
+    /// </summary>
+    public static string? Text(HttpContext ctx, string attribute)
+    {
+        var request = ctx.Request;
+        return attribute switch
+        {
+            "request.method" => request.Method,
+            "request.host" => request.Host.Value,
+            "request.path" => ctx.Features.Get<IHttpRequestFeature>()?.RawTarget ?? request.Path + request.QueryString,
+            "request.url_path" => request.Path.Value,
+            "request.scheme" => request.Scheme,
+            "request.protocol" => request.Protocol,
+            "request.id" => Header(request.Headers["x-request-id"]),
+            "request.useragent" => Header(request.Headers.UserAgent),
+            "request.referer" => Header(request.Headers.Referer),
+            _ => null,
+        };
+    }
+
+    /// <summary>One header's value: the single value as received, several joined with commas, null when absent.</summary>
+    private static string? Header(Microsoft.Extensions.Primitives.StringValues values) => values.Count switch
+    {
+        0 => null,
+        1 => values[0],
+        _ => values.ToString(),
+    };
 
     private static long Bits(string flags)
     {
