@@ -345,8 +345,7 @@ internal static class HttpForwarder
         Tracer.End(env.Span, ctx, env.Snapshot, cluster.Name, result.Status, result.Flag, requestId, requestBytes, responseBytes); // the id sent upstream, generated when the caller had none
         env.Stats.Istio.RecordRequest(env.Snapshot, env.Direction, cluster, endpoint, result.Status, result.Flag,
             grpc, grpcStatus,
-            Stopwatch.GetElapsedTime(env.Start).TotalMilliseconds, requestBytes, responseBytes, requestMessages, responseMessages, ctx,
-            env.Direction == TrafficDirection.Inbound ? PeerMetadata.Decode(ctx.Request.Headers[PeerMetadata.Header].ToString()) : null);
+            Stopwatch.GetElapsedTime(env.Start).TotalMilliseconds, requestBytes, responseBytes, requestMessages, responseMessages, ctx);
     }
 
     private static readonly string[] AttemptTexts = ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12", "13", "14", "15", "16"];

@@ -270,8 +270,7 @@ public sealed class ProxyRequestHandler(ProxyState state, ProxyStats stats, Rand
         var runtime = cluster.Length > 0 ? scope.Snapshot?.Clusters.GetValueOrDefault(cluster) : null;
         stats.Istio.RecordRequest(scope.Snapshot?.Source, scope.Direction, runtime, null, status, flag,
             Protocol.Grpc.GrpcProtocol.IsGrpc(ctx.Request.ContentType), -1,
-            Stopwatch.GetElapsedTime(scope.Start).TotalMilliseconds, ctx.Request.ContentLength ?? 0, ctx.Response.ContentLength ?? 0, request: ctx,
-            source: scope.Direction == TrafficDirection.Inbound ? Telemetry.PeerMetadata.Decode(ctx.Request.Headers[Telemetry.PeerMetadata.Header].ToString()) : null);
+            Stopwatch.GetElapsedTime(scope.Start).TotalMilliseconds, ctx.Request.ContentLength ?? 0, ctx.Response.ContentLength ?? 0, request: ctx);
         Telemetry.AccessLogging.Log(scope.Snapshot?.AccessLog, scope.Snapshot?.Source, ctx, scope.Direction, scope.Start, status, flag, cluster, null, "", "", ctx.Request.ContentLength ?? 0, ctx.Response.ContentLength ?? 0, fromUpstream: false);
     }
 

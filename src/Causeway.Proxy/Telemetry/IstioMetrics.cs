@@ -23,7 +23,7 @@ public sealed class IstioMetrics
     private readonly ConcurrentDictionary<TcpKey, TcpSeries> tcp = new();
 
     /// <summary>How requests are reported: from the proxy's own identity and the route's destination.</summary>
-    public void RecordRequest(ProxySnapshot? snapshot, TrafficDirection direction, ClusterRuntime? cluster, UpstreamEndpoint? endpoint, int code, string flags, bool grpc, int grpcStatus, double durationMs, long requestBytes, long responseBytes, long requestMessages = 0, long responseMessages = 0, HttpContext? request = null, PeerMetadata.Peer? source = null)
+    public void RecordRequest(ProxySnapshot? snapshot, TrafficDirection direction, ClusterRuntime? cluster, UpstreamEndpoint? endpoint, int code, string flags, bool grpc, int grpcStatus, double durationMs, long requestBytes, long responseBytes, long requestMessages = 0, long responseMessages = 0, HttpContext? request = null)
     {
         if (snapshot is { IstioMetricsDisabled: true })
         {
@@ -32,6 +32,8 @@ public sealed class IstioMetrics
 
         var inbound = direction == TrafficDirection.Inbound;
         var tags = MetricTagValues.Of(SideOf(snapshot, inbound), request, code);
+        // At the destination, the caller as its sidecar's metadata exchange header describes it.
+        var source = inbound && request is not null ? PeerMetadata.Decode(request.Request.Headers[PeerMetadata.Header].ToString()) : null;
         var key = new RequestKey(inbound, cluster?.Name ?? "", endpoint?.Source.Workload ?? "", code, flags, grpc, grpcStatus, tags, source?.Workload, source?.Namespace);
         if (!requests.TryGetValue(key, out var series))
         {
@@ -246,8 +248,7 @@ public sealed class IstioMetrics
 
         public string? Format(ProxySnapshot? snapshot, string metric)
         {
-            var side = snapshot?.Metrics is { } m ? (inbound ? m.Server : m.Client) : null;
-            var shape = side?.Metrics.FirstOrDefault(s => s.Metric == metric);
+            var shape = SideOf(snapshot, inbound)?.Metrics.FirstOrDefault(s => s.Metric == metric);
             if (shape is null)
             {
                 return standard ??= Join(labels);
