@@ -11,13 +11,8 @@ namespace Causeway.ControlPlane.Translation;
 /// </summary>
 internal static class TelemetryScope
 {
-    public static Telemetry? MostSpecific(MeshState mesh, ProxyRequest proxy, Func<TelemetrySpec, bool> sets)
-    {
-        var telemetries = mesh.Resources.Select(r => r.Resource).OfType<Telemetry>().Where(t => sets(t.Spec)).ToList();
-        return telemetries.FirstOrDefault(t => mesh.Names.NamespaceOf(t) == proxy.Namespace && t.Spec.Selector?.MatchLabels is { Count: > 0 } l && ServiceEntryRegistry.Matches(l, proxy.Labels))
-               ?? telemetries.FirstOrDefault(t => mesh.Names.NamespaceOf(t) == proxy.Namespace && t.Spec.Selector?.MatchLabels is null or { Count: 0 })
-               ?? telemetries.FirstOrDefault(t => mesh.Names.NamespaceOf(t) == mesh.Names.RootNamespace && t.Spec.Selector?.MatchLabels is null or { Count: 0 });
-    }
+    public static Telemetry? MostSpecific(MeshState mesh, ProxyRequest proxy, Func<TelemetrySpec, bool> sets) =>
+        Hierarchy(mesh, proxy, sets) is [.., var last] ? last : null;
 
     /// <summary>
     /// Every Telemetry that applies to the proxy and sets it, least specific first: the root namespace's, the
