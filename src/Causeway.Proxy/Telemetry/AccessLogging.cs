@@ -24,9 +24,10 @@ internal static class AccessLogging
 
         var request = ctx.Request;
         var elapsed = System.Diagnostics.Stopwatch.GetElapsedTime(start);
-        var server = direction == TrafficDirection.Inbound;
-        if (RequestAttributes.FilterFor(settings, server) is { } filter &&
-            !filter.Matches(new RequestAttributes(ctx, status, flag, Details(flag, fromUpstream), cluster, endpoint, RouteToken(routeName), bytesReceived, bytesSent, elapsed, requestId)))
+        var details = Details(flag, fromUpstream);
+        var route = RouteToken(routeName);
+        if (RequestAttributes.FilterFor(settings, direction == TrafficDirection.Inbound) is { } filter &&
+            !filter.Matches(new RequestAttributes(ctx, status, flag, details, cluster, endpoint, route, bytesReceived, bytesSent, elapsed, requestId)))
         {
             return; // Telemetry accessLogging filter: only the requests it holds for are logged
         }
@@ -39,7 +40,7 @@ internal static class AccessLogging
             request.Protocol,
             status,
             flag,
-            Details(flag, fromUpstream),
+            details,
             bytesReceived,
             bytesSent,
             (long)elapsed.TotalMilliseconds,
@@ -52,7 +53,7 @@ internal static class AccessLogging
             $"{ctx.Connection.LocalIpAddress}:{ctx.Connection.LocalPort}",
             $"{ctx.Connection.RemoteIpAddress}:{ctx.Connection.RemotePort}",
             ctx.Features.Get<Microsoft.AspNetCore.Connections.Features.ITlsHandshakeFeature>()?.HostName ?? "",
-            RouteToken(routeName)));
+            route));
     }
 
     /// <summary>
