@@ -1,7 +1,7 @@
 using Causeway.Api.Diagnostics;
 using Causeway.Api.Validation;
-using Causeway.ControlPlane.Mesh;
-using Causeway.ControlPlane.Translation;
+using Causeway.Translation.Mesh;
+using Causeway.Translation;
 using Causeway.Protocol.V1;
 
 namespace Causeway.Bench.HotPath;

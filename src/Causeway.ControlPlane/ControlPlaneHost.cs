@@ -2,7 +2,7 @@ using System.Net;
 using System.Text;
 using System.Text.Json;
 using Causeway.ControlPlane.Config;
-using Causeway.ControlPlane.Mesh;
+using Causeway.Translation.Mesh;
 using Causeway.ControlPlane.Push;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;

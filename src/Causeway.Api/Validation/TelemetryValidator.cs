@@ -72,7 +72,7 @@ internal sealed class TelemetryValidator : ResourceValidator<Telemetry>
             else if (a.Filter?.Expression is { } expression)
             {
                 // A warning, not an error: Istio accepts any string here; a proxy that cannot evaluate it logs every request.
-                var problem = Expressions.CelAttributes.Check(expression);
+                var problem = Causeway.Expressions.CelAttributes.Check(expression);
                 if (problem is not null)
                 {
                     ctx.Warning(p.Field("accessLogging").At(i).Field("filter").Field("expression"), $"Causeway cannot evaluate this filter: {problem}", "every request is logged until it is fixed");

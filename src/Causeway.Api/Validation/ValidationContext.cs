@@ -1,6 +1,7 @@
 using Causeway.Api.Diagnostics;
 using Causeway.Api.Loading;
 using Causeway.Api.Model.Common;
+using Causeway.Expressions;
 
 namespace Causeway.Api.Validation;
 

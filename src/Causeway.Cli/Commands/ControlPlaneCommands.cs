@@ -3,7 +3,7 @@ using System.Net;
 using System.Text.Json;
 using Causeway.Api.Model.Common;
 using Causeway.ControlPlane;
-using Causeway.ControlPlane.Mesh;
+using Causeway.Translation.Mesh;
 
 namespace Causeway.Cli.Commands;
 

@@ -1,9 +1,11 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Net;
-using Causeway.ControlPlane.Mesh;
+using Causeway.ControlPlane.Config;
+using Causeway.Protocol;
 using Causeway.Proxy;
 using Causeway.Proxy.Config;
+using Causeway.Translation.Mesh;
 
 namespace Causeway.Cli.Commands;
 

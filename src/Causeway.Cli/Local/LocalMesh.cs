@@ -4,6 +4,7 @@ using Causeway.Api.Model.Networking;
 using Causeway.Api.Validation;
 using Causeway.ControlPlane;
 using Causeway.Proxy;
+using Causeway.Protocol;
 using Causeway.Proxy.Config;
 
 namespace Causeway.Cli.Local;

@@ -1,5 +1,5 @@
 using Causeway.Api.Diagnostics;
-using Causeway.ControlPlane.Mesh;
+using Causeway.Translation.Mesh;
 
 namespace Causeway.ControlPlane.Config;
 

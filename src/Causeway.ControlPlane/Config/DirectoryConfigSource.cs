@@ -1,7 +1,7 @@
 using Causeway.Api.Diagnostics;
 using Causeway.Api.Loading;
 using Causeway.Api.Validation;
-using Causeway.ControlPlane.Mesh;
+using Causeway.Translation.Mesh;
 
 namespace Causeway.ControlPlane.Config;
 

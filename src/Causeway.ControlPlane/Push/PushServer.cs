@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Net;
 using Causeway.ControlPlane.Config;
+using Causeway.Protocol;
 using Causeway.Protocol.Grpc;
 using Causeway.Protocol.V1;
 using Microsoft.AspNetCore.Builder;
@@ -205,7 +206,7 @@ public sealed class PushServer : IAsyncDisposable
                     stream.LastNack = $"{message.Nack.Version}: {message.Nack.Reason}";
                     Metrics.Nacked();
                     Status?.Invoke($"NACK from {stream.Id}: {stream.LastNack}");
-                    if (message.Nack.Reason.StartsWith(EndpointsBaseMismatch, StringComparison.Ordinal))
+                    if (message.Nack.Reason.StartsWith(PushProtocol.EndpointsBaseMismatch, StringComparison.Ordinal))
                     {
                         PushTo(stream, config(), forceFull: true); // it missed the snapshot the update builds on
                     }
@@ -214,9 +215,6 @@ public sealed class PushServer : IAsyncDisposable
             }
         }
     }
-
-    /// <summary>How a proxy NACKs an endpoints update it cannot place; the server answers with a whole snapshot.</summary>
-    public const string EndpointsBaseMismatch = "endpoints update for base version";
 
     /// <summary>
     /// At most this many messages are being written at once across all streams: a snapshot is buffered in its

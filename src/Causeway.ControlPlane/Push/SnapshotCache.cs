@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 using Causeway.ControlPlane.Config;
-using Causeway.ControlPlane.Translation;
+using Causeway.Translation;
 using Causeway.Protocol.V1;
 
 namespace Causeway.ControlPlane.Push;

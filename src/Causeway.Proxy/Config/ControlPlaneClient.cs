@@ -1,6 +1,6 @@
 using System.Net;
 using System.Threading.Channels;
-using Causeway.ControlPlane.Push;
+using Causeway.Protocol;
 using Causeway.Protocol.Grpc;
 using Causeway.Protocol.V1;
 
@@ -147,7 +147,7 @@ public sealed class ControlPlaneClient : IAsyncDisposable
                 var current = host.State.Current?.Source;
                 if (current is null || current.Version != update.BaseVersion)
                 {
-                    return Answer(update.Version, $"{PushServer.EndpointsBaseMismatch} {update.BaseVersion}, but running {current?.Version ?? "nothing"}");
+                    return Answer(update.Version, $"{PushProtocol.EndpointsBaseMismatch} {update.BaseVersion}, but running {current?.Version ?? "nothing"}");
                 }
 
                 var next = current.Clone();

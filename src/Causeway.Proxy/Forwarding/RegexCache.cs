@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 using System.Text.RegularExpressions;
-using Causeway.Api.Validation;
+using Causeway.Expressions;
 
 namespace Causeway.Proxy.Forwarding;
 

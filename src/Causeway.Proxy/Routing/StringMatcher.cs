@@ -1,5 +1,5 @@
 using System.Text.RegularExpressions;
-using Causeway.Api.Validation;
+using Causeway.Expressions;
 using Proto = Causeway.Protocol.V1;
 
 namespace Causeway.Proxy.Routing;

@@ -1,5 +1,5 @@
 using System.Runtime.CompilerServices;
-using Causeway.Api.Expressions;
+using Causeway.Expressions;
 using Causeway.Protocol.V1;
 using Causeway.Proxy.Balancing;
 using Microsoft.AspNetCore.Http;

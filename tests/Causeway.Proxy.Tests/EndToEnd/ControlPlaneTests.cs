@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json;
 using Causeway.ControlPlane;
+using Causeway.Protocol;
 using Causeway.Proxy.Config;
 using Causeway.Proxy.Tests.Support;
 
@@ -192,8 +193,8 @@ public sealed class ControlPlaneTests : IAsyncLifetime
         Assert.Contains("outbound_9080:HTTP", result.GetProperty("listeners").EnumerateArray().Select(l => l.GetString()));
         Assert.Contains("outbound|9080|v1|web.default.svc.cluster.local", result.GetProperty("clusters").EnumerateArray().Select(c => c.GetString()));
         Assert.True(result.GetProperty("endpoints").GetInt32() > 0, output);
-        var expected = Causeway.ControlPlane.Translation.ProxySnapshotBuilder.Build(cp.Config.Mesh,
-            Causeway.ControlPlane.Translation.ProxyRequest.Resolve(cp.Config.Mesh, Protocol.V1.ProxyRole.Sidecar, "client", "default", new Dictionary<string, string>())!);
+        var expected = Causeway.Translation.ProxySnapshotBuilder.Build(cp.Config.Mesh,
+            Causeway.Translation.ProxyRequest.Resolve(cp.Config.Mesh, Protocol.V1.ProxyRole.Sidecar, "client", "default", new Dictionary<string, string>())!);
         Assert.Equal(expected.Version, version.GetString());
     }
 

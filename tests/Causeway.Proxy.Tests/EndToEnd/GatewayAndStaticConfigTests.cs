@@ -1,5 +1,6 @@
 using System.Net;
-using Causeway.Proxy.Config;
+using Causeway.ControlPlane.Config;
+using Causeway.Protocol;
 using Causeway.Proxy.Tests.Support;
 
 namespace Causeway.Proxy.Tests.EndToEnd;

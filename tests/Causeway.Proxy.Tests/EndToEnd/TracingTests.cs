@@ -1,5 +1,5 @@
 using System.Text.Json;
-using Causeway.ControlPlane.Mesh;
+using Causeway.Translation.Mesh;
 using Causeway.Proxy.Tests.Support;
 
 namespace Causeway.Proxy.Tests.EndToEnd;

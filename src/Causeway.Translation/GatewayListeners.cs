@@ -1,0 +1,191 @@
+using Causeway.Api.Model;
+using Causeway.Api.Model.Networking;
+using Causeway.Translation.Mesh;
+using Causeway.Translation.Registry;
+using Causeway.Protocol.V1;
+
+namespace Causeway.Translation;
+
+/// <summary>
+/// A gateway's listeners: one per server port of the Gateways whose selector matches the proxy (in any namespace).
+/// HTTP servers get a route table whose virtual hosts are the hosts of the VirtualServices bound to those Gateways,
+/// admitted by the servers' hosts (exact or by suffix, honouring <c>namespace/host</c>); VirtualServices for the same
+/// host are merged in creation order, with catch-all rules moved after rules that match something. HTTPS and TLS
+/// servers terminate TLS (SIMPLE, MUTUAL; see <see cref="GatewayTls"/>) and then route as HTTP and TCP servers do;
+/// an HTTP server with <c>httpsRedirect</c> marks its hosts' virtual hosts to redirect plaintext to https.
+/// </summary>
+internal static class GatewayListeners
+{
+    public static void Build(MeshState mesh, VirtualServiceIndex index, ProxyRequest proxy, ProxySnapshot snapshot, ClusterSet clusters)
+    {
+        var gateways = mesh.Gateways
+            .Where(g => g.Resource.Spec.Selector is { Count: > 0 } sel && ServiceEntryRegistry.Matches(sel, proxy.Labels))
+            .Select(g => (Key: $"{mesh.Names.NamespaceOf(g.Resource)}/{g.Resource.Name}", Ns: mesh.Names.NamespaceOf(g.Resource), g.Resource))
+            .ToList();
+        var servers = gateways
+            .SelectMany(g => (g.Resource.Spec.Servers ?? []).Select(s => (g.Key, g.Ns, Server: s)))
+            .Where(x => x.Server.Port?.Number is > 0)
+            .GroupBy(x => x.Server.Port!.Number!.Value)
+            .OrderBy(g => g.Key);
+        var routes = new HttpRouteTranslator(index, clusters.IsConsistentHash);
+        var rateLimits = gateways
+            .Select(g => (g.Key, Limit: LocalRateLimitAnnotation.For(g.Resource, null)))
+            .Where(x => x.Limit is not null)
+            .ToDictionary(x => x.Key, x => new LocalRateLimit { MaxTokens = (uint)x.Limit!.MaxTokens, TokensPerFill = (uint)x.Limit.TokensPerFill, FillIntervalMs = ClusterBuilder.Ms(x.Limit.FillInterval) });
+
+        foreach (var group in servers)
+        {
+            var port = group.Key;
+            var protocol = ProtocolOf(group.First().Server);
+            var members = group.Where(x => ProtocolOf(x.Server) == protocol).ToList();
+            foreach (var other in group.Where(x => ProtocolOf(x.Server) != protocol))
+            {
+                snapshot.Notices.Add($"gateway {other.Key} server {other.Server.Name ?? other.Server.Port?.Name}: port {port} is already {protocol} on this gateway; a port has one protocol, so this {ProtocolOf(other.Server)} server is not served");
+            }
+
+            var keys = members.Select(x => x.Key).ToHashSet(StringComparer.Ordinal);
+            var gatewayNs = members[0].Ns;
+            DownstreamTls? tls = null;
+            if (protocol is "HTTPS" or "TLS")
+            {
+                tls = GatewayTls.Build(mesh, proxy, port, members, snapshot.Notices);
+                if (tls is null)
+                {
+                    continue; // nothing on this port can be served
+                }
+            }
+
+            if (protocol is "HTTP" or "HTTP2" or "GRPC" or "GRPC-WEB" or "HTTPS")
+            {
+                var table = BuildRouteTable(mesh, index, routes, proxy, members, keys, gatewayNs, port, clusters);
+                snapshot.RouteTables.Add(table);
+                snapshot.Listeners.Add(new Listener
+                {
+                    Name = $"gateway_{port}",
+                    Port = port,
+                    Protocol = ListenerProtocol.Http,
+                    Direction = TrafficDirection.GatewayIngress,
+                    RouteTable = table.Name,
+                    Tls = tls,
+                    RateLimit = ListenerRateLimit(members, rateLimits),
+                });
+            }
+            else if (protocol is "TCP" or "MONGO" or "TLS")
+            {
+                // The first VirtualService bound here with a tcp rule for the port carries the traffic.
+                var tcp = new Protocol.V1.TcpRoute();
+                foreach (var vs in index.ForGateways(keys, gatewayNs))
+                {
+                    tcp = TcpRouteTranslator.Translate(mesh, vs, port, clusters);
+                    if (tcp.Clusters.Count > 0)
+                    {
+                        break;
+                    }
+                }
+
+                snapshot.Listeners.Add(new Listener { Name = $"gateway_{port}", Port = port, Protocol = ListenerProtocol.Tcp, Direction = TrafficDirection.GatewayIngress, Tcp = tcp, Tls = tls });
+            }
+        }
+    }
+
+    /// <summary>The listener's bucket: from the first Gateway on the port that carries the rate limit annotation.</summary>
+    private static LocalRateLimit? ListenerRateLimit(List<(string Key, string Ns, Server Server)> members, Dictionary<string, LocalRateLimit> limits) =>
+        members.Select(m => m.Key).Distinct().Select(limits.GetValueOrDefault).FirstOrDefault(r => r is not null);
+
+    private static string ProtocolOf(Server server) => (server.Port?.Protocol ?? "").ToUpperInvariant();
+
+    private static RouteTable BuildRouteTable(
+        MeshState mesh, VirtualServiceIndex index, HttpRouteTranslator routes, ProxyRequest proxy,
+        List<(string Key, string Ns, Server Server)> servers, IReadOnlySet<string> keys, string gatewayNs, uint port, ClusterSet clusters)
+    {
+        var table = new RouteTable { Name = "gateway_" + ProxySnapshotBuilder.Port(port) };
+        var byDomain = new SortedDictionary<string, List<Route>>(StringComparer.Ordinal);
+        foreach (var vs in index.ForGateways(keys, gatewayNs))
+        {
+            var ctx = new RouteContext(proxy, keys, IsMesh: false, ListenerPort: port);
+            List<Route>? translated = null;
+            foreach (var host in vs.Resource.Spec.Hosts ?? [])
+            {
+                var domain = Admitted(host, vs.Namespace, servers);
+                if (domain is null)
+                {
+                    continue;
+                }
+
+                if (translated is null)
+                {
+                    var refs = new List<ClusterRef>();
+                    translated = routes.Translate(vs, ctx, refs);
+                    ProxySnapshotBuilder.AddAll(clusters, refs);
+                }
+
+                if (!byDomain.TryGetValue(domain, out var list))
+                {
+                    byDomain[domain] = list = [];
+                }
+
+                list.AddRange(translated);
+            }
+        }
+
+        // Istio gives an httpsRedirect server's hosts a virtual host even when no VirtualService is bound to them,
+        // so plaintext requests for them are redirected rather than 404ed.
+        var redirecting = servers.Where(x => x.Server.Tls?.HttpsRedirect == true).ToList();
+        foreach (var (_, _, server) in redirecting)
+        {
+            foreach (var entry in server.Hosts ?? [])
+            {
+                byDomain.TryAdd(ServerHost.Parse(entry).Host, []);
+            }
+        }
+
+        foreach (var (domain, list) in byDomain)
+        {
+            var vhost = new VirtualHost { Name = $"{domain}:{port}", RequireTls = redirecting.Count > 0 && Admitted(domain, "", redirecting, anyNamespace: true) is not null };
+            vhost.Domains.Add(domain);
+            if (domain != "*")
+            {
+                vhost.Domains.Add($"{domain}:{port}");
+            }
+
+            // Merged VirtualServices: a catch-all from one must not shadow the others' specific rules.
+            vhost.Routes.Add(list.Where(r => r.Match is not null));
+            vhost.Routes.Add(list.Where(r => r.Match is null));
+            table.VirtualHosts.Add(vhost);
+        }
+
+        return table;
+    }
+
+    /// <summary>
+    /// The domain a VirtualService host gets on this port, if some server admits it: the VirtualService's host, or
+    /// the server's host when the VirtualService's is broader (<c>*</c> under a server for <c>*.example.com</c>).
+    /// </summary>
+    private static string? Admitted(string vsHost, string vsNs, List<(string Key, string Ns, Server Server)> servers, bool anyNamespace = false)
+    {
+        foreach (var (_, gwNs, server) in servers)
+        {
+            foreach (var entry in server.Hosts ?? [])
+            {
+                var (ns, host) = ServerHost.Parse(entry);
+                if (!anyNamespace && ns != "*" && (ns == "." ? gwNs : ns) != vsNs)
+                {
+                    continue;
+                }
+
+                var h = vsHost.ToLowerInvariant();
+                if (DestinationRuleIndex.HostMatches(h, host))
+                {
+                    return h;
+                }
+
+                if (DestinationRuleIndex.HostMatches(host, h))
+                {
+                    return host;
+                }
+            }
+        }
+
+        return null;
+    }
+}

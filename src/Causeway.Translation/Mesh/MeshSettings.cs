@@ -1,0 +1,23 @@
+using Causeway.Api.Analysis;
+using Causeway.Api.Model.Networking;
+
+namespace Causeway.Translation.Mesh;
+
+/// <summary>
+/// Mesh-wide settings from Istio's MeshConfig that the translation honours. <c>DefaultHttpRetryPolicy</c> replaces
+/// Istio's built-in default retry policy for routes without <c>retries</c>; <c>attempts: 0</c> turns default retries
+/// off mesh-wide. <c>AccessLogFile</c> (MeshConfig accessLogFile, for example /dev/stdout) turns Envoy-format access
+/// logs on for every proxy, in JSON when accessLogEncoding is JSON; Telemetry resources override it. <c>Tracing</c>:
+/// MeshConfig's sampling default, default tracing providers and OpenTelemetry collectors.
+/// </summary>
+public sealed record MeshSettings(HttpRetry? DefaultHttpRetryPolicy = null, string AccessLogFile = "", bool AccessLogJson = false, MeshTracing? Tracing = null)
+{
+    public static MeshSettings Default { get; } = new();
+
+    /// <summary>The settings an Istio mesh config file (the <c>mesh</c> key of the istio ConfigMap) gives; a malformed field throws a FormatException naming it.</summary>
+    public static MeshSettings Parse(string meshConfigYaml)
+    {
+        var (logFile, logJson) = MeshConfigFile.AccessLog(meshConfigYaml);
+        return new MeshSettings(MeshConfigFile.DefaultHttpRetryPolicy(meshConfigYaml), logFile, logJson, MeshConfigFile.Tracing(meshConfigYaml));
+    }
+}

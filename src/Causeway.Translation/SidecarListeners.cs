@@ -1,0 +1,165 @@
+using Causeway.Translation.Mesh;
+using Causeway.Translation.Registry;
+using Causeway.Protocol.V1;
+
+namespace Causeway.Translation;
+
+/// <summary>
+/// A sidecar's listeners. Outbound: one listener per service port the workload can reach (exportTo and its Sidecar
+/// scope); HTTP ports share a route table with a virtual host per service, routed by the service's mesh
+/// VirtualService or straight to the service; TCP ports forward to the port's service. Inbound: one listener per
+/// port of each service that selects this workload, forwarding to the application (the Sidecar's ingress
+/// defaultEndpoint, or 127.0.0.1 at the target port).
+/// </summary>
+internal static class SidecarListeners
+{
+    /// <summary>The outbound side: what the workload can reach. Shared by proxies with the same scope (see <see cref="OutboundScopes"/>).</summary>
+    public static void BuildOutbound(MeshState mesh, VirtualServiceIndex index, ProxyRequest proxy, ProxySnapshot snapshot, ClusterSet clusters)
+    {
+        var scope = new SidecarScope(mesh, proxy);
+        var routes = new HttpRouteTranslator(index, clusters.IsConsistentHash);
+        var reachable = mesh.Registry.Services
+            .Where(s => Visible(s, proxy.Namespace))
+            .OrderBy(s => s.Hostname, StringComparer.Ordinal)
+            .ToList();
+
+        foreach (var group in reachable.SelectMany(s => s.Ports.Where(p => scope.AllowsPort(s, p.Number)).Select(p => (Service: s, Port: p))).GroupBy(x => x.Port.Number).OrderBy(g => g.Key))
+        {
+            var port = group.Key;
+            var members = group.ToList();
+            if (members.All(m => m.Port.IsHttp))
+            {
+                var table = new RouteTable { Name = ProxySnapshotBuilder.Port(port) };
+                foreach (var (service, _) in members)
+                {
+                    var vhost = new VirtualHost { Name = $"{service.Hostname}:{port}" };
+                    vhost.Domains.Add(HostDomains.For(service, port, proxy.Namespace, mesh.Names.ClusterDomain));
+                    var vs = index.ForMesh(service.Hostname, proxy.Namespace);
+                    if (vs is not null && vs.Resource.Spec.Http is { Count: > 0 })
+                    {
+                        var refs = new List<ClusterRef>();
+                        var ctx = new RouteContext(proxy, new HashSet<string>(), IsMesh: true, ListenerPort: port);
+                        vhost.Routes.Add(routes.Translate(vs, ctx, refs));
+                        ProxySnapshotBuilder.AddAll(clusters, refs);
+                    }
+                    else
+                    {
+                        vhost.Routes.Add(ProxySnapshotBuilder.DefaultRoute(service, port, clusters));
+                    }
+
+                    table.VirtualHosts.Add(vhost);
+                }
+
+                snapshot.RouteTables.Add(table);
+                snapshot.Listeners.Add(new Listener
+                {
+                    Name = $"outbound_{port}",
+                    Address = scope.EgressBind(port) ?? "",
+                    Port = port,
+                    Protocol = ListenerProtocol.Http,
+                    Direction = TrafficDirection.Outbound,
+                    RouteTable = table.Name,
+                    ExplicitHttp = members.All(m => m.Port.ExplicitHttp),
+                });
+            }
+            else
+            {
+                // Without per-service addresses a TCP port can serve one service: the first by name, as Istio's
+                // port-only match on 0.0.0.0 would.
+                var (service, _) = members[0];
+                var vs = index.ForMesh(service.Hostname, proxy.Namespace);
+                var tcp = TcpRouteTranslator.Translate(mesh, vs, port, clusters);
+                if (tcp.Clusters.Count == 0)
+                {
+                    var reference = new ClusterRef(service.Hostname, port, "", service);
+                    clusters.Add(reference);
+                    tcp.Clusters.Add(new WeightedCluster { Cluster = reference.Name, Weight = 100 });
+                }
+
+                snapshot.Listeners.Add(new Listener
+                {
+                    Name = $"outbound_{port}",
+                    Address = scope.EgressBind(port) ?? "",
+                    Port = port,
+                    Protocol = ListenerProtocol.Tcp,
+                    Direction = TrafficDirection.Outbound,
+                    Tcp = tcp,
+                });
+            }
+        }
+
+    }
+
+    /// <summary>The inbound side: one listener per port of each service that selects this very workload.</summary>
+    public static void BuildInbound(MeshState mesh, ProxyRequest proxy, ProxySnapshot snapshot, ClusterSet clusters)
+    {
+        var scope = new SidecarScope(mesh, proxy);
+        var ingress = scope.Resource?.Spec.Ingress ?? [];
+        foreach (var service in mesh.Registry.ServicesOf(proxy.Namespace, proxy.Name).Distinct().OrderBy(s => s.Hostname, StringComparer.Ordinal))
+        {
+            var me = mesh.Registry.Instances(service).FirstOrDefault(w => w.Name == proxy.Name && w.Namespace == proxy.Namespace);
+            if (me is null)
+            {
+                continue;
+            }
+
+            foreach (var port in service.Ports)
+            {
+                var configured = ingress.FirstOrDefault(i => i.Port?.Number == port.Number);
+                var targetPort = me.PortFor(port);
+                var (appHost, appPort) = ParseEndpoint(configured?.DefaultEndpoint, targetPort);
+                var cluster = ClusterBuilder.Inbound(service, port);
+                var endpoints = new ClusterEndpoints { Cluster = cluster.Name };
+                endpoints.Endpoints.Add(new Endpoint { Address = appHost, Port = appPort, Weight = 1, Healthy = true, Workload = $"{proxy.Namespace}/{proxy.Name}" });
+                clusters.AddInbound(cluster, endpoints);
+
+                var listener = new Listener
+                {
+                    Name = $"inbound_{port.Number}_{service.Hostname}",
+                    Address = configured?.Bind ?? proxy.Address,
+                    Port = port.Number,
+                    Protocol = port.IsHttp ? ListenerProtocol.Http : ListenerProtocol.Tcp,
+                    Direction = TrafficDirection.Inbound,
+                    ExplicitHttp = port.ExplicitHttp,
+                };
+                if (port.IsHttp)
+                {
+                    var table = new RouteTable { Name = $"inbound|{port.Number}|{service.Hostname}" };
+                    var vhost = new VirtualHost { Name = "inbound|http|" + port.Number };
+                    vhost.Domains.Add("*");
+                    vhost.Routes.Add(new Route
+                    {
+                        Name = "default",
+                        Forward = new RouteAction { Clusters = { new WeightedCluster { Cluster = cluster.Name, Weight = 100 } } },
+                    });
+                    table.VirtualHosts.Add(vhost);
+                    snapshot.RouteTables.Add(table);
+                    listener.RouteTable = table.Name;
+                }
+                else
+                {
+                    listener.Tcp = new TcpRoute { Clusters = { new WeightedCluster { Cluster = cluster.Name, Weight = 100 } } };
+                }
+
+                snapshot.Listeners.Add(listener);
+            }
+        }
+    }
+
+    /// <summary><c>127.0.0.1:8080</c>, <c>[::1]:8080</c>, <c>0.0.0.0:8080</c> (meaning the local app) or none.</summary>
+    private static (string Host, uint Port) ParseEndpoint(string? endpoint, uint targetPort)
+    {
+        if (string.IsNullOrEmpty(endpoint) || endpoint.StartsWith("unix://", StringComparison.Ordinal))
+        {
+            return ("127.0.0.1", targetPort);
+        }
+
+        var colon = endpoint.LastIndexOf(':');
+        var host = endpoint[..colon].Trim('[', ']');
+        var port = uint.Parse(endpoint[(colon + 1)..], System.Globalization.CultureInfo.InvariantCulture);
+        return (host is "0.0.0.0" ? "127.0.0.1" : host is "::" ? "::1" : host, port);
+    }
+
+    private static bool Visible(ServiceModel s, string ns) =>
+        s.ExportTo.Count == 0 || s.ExportTo.Contains("*") || s.ExportTo.Contains(ns) || (s.ExportTo.Contains(".") && s.Namespace == ns);
+}
