@@ -9,15 +9,8 @@ internal static class CausewayProcess
 
     public static (int ExitCode, string Stdout, string Stderr) Run(string arguments, string? stdin = null)
     {
-        var dll = Path.Combine(AppContext.BaseDirectory, "causeway.dll");
-        var psi = new ProcessStartInfo("dotnet", $"\"{dll}\" {arguments}")
-        {
-            WorkingDirectory = RepoRoot,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = stdin is not null,
-            UseShellExecute = false,
-        };
+        var psi = Binaries.StartInfo(Binaries.Causeway, Split(arguments));
+        psi.RedirectStandardInput = stdin is not null;
         using var process = Process.Start(psi)!;
         if (stdin is not null)
         {
@@ -34,6 +27,44 @@ internal static class CausewayProcess
         }
 
         return (process.ExitCode, stdout.Result, stderr.Result);
+    }
+
+    /// <summary>Arguments split on spaces, with double quotes grouping, as a shell would for these simple lines.</summary>
+    private static List<string> Split(string arguments)
+    {
+        var args = new List<string>();
+        var current = new System.Text.StringBuilder();
+        var quoted = false;
+        var any = false;
+        foreach (var c in arguments)
+        {
+            if (c == '"')
+            {
+                quoted = !quoted;
+                any = true;
+            }
+            else if (c == ' ' && !quoted)
+            {
+                if (any || current.Length > 0)
+                {
+                    args.Add(current.ToString());
+                }
+
+                current.Clear();
+                any = false;
+            }
+            else
+            {
+                current.Append(c);
+            }
+        }
+
+        if (any || current.Length > 0)
+        {
+            args.Add(current.ToString());
+        }
+
+        return args;
     }
 
     private static string FindRoot()

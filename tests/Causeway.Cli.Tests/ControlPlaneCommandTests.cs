@@ -17,9 +17,8 @@ public sealed class ControlPlaneCommandTests
     {
         var push = FreePort();
         var status = FreePort();
-        var dll = Path.Combine(AppContext.BaseDirectory, "causeway.dll");
-        using var cp = await StartAsync(dll, "connect to", "control-plane", "--config", "samples/bookinfo", "--push-address", $"127.0.0.1:{push}", "--status-address", $"127.0.0.1:{status}");
-        using var proxy = await StartAsync(dll, "applied snapshot", "proxy", "--control-plane", $"http://127.0.0.1:{push}", "--workload", "productpage-v1.bookinfo", "--admin-port", "0");
+        using var cp = await StartAsync(Binaries.Causeway, "connect to", "control-plane", "--config", "samples/bookinfo", "--push-address", $"127.0.0.1:{push}", "--status-address", $"127.0.0.1:{status}");
+        using var proxy = await StartAsync(Binaries.Proxy, "applied snapshot", "--control-plane", $"http://127.0.0.1:{push}", "--workload", "productpage-v1.bookinfo", "--admin-port", "0");
         try
         {
             var (code, json, _) = CausewayProcess.Run($"status --control-plane http://127.0.0.1:{status} -o json");
@@ -76,23 +75,16 @@ public sealed class ControlPlaneCommandTests
         Assert.Contains("--config DIR", stderr, StringComparison.Ordinal);
     }
 
-    private static async Task<Process> StartAsync(string dll, string ready, params string[] args)
+    private static async Task<Process> StartAsync(string binary, string ready, params string[] args)
     {
-        var psi = new ProcessStartInfo("dotnet") { WorkingDirectory = CausewayProcess.RepoRoot, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        psi.ArgumentList.Add(dll);
-        foreach (var a in args)
-        {
-            psi.ArgumentList.Add(a);
-        }
-
-        var process = Process.Start(psi)!;
+        var process = Process.Start(Binaries.StartInfo(binary, args))!;
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         while (true)
         {
             var line = await process.StandardOutput.ReadLineAsync(timeout.Token);
             if (line is null)
             {
-                throw new InvalidOperationException($"causeway {string.Join(' ', args)} exited: {await process.StandardError.ReadToEndAsync()}");
+                throw new InvalidOperationException($"{binary} {string.Join(' ', args)} exited: {await process.StandardError.ReadToEndAsync()}");
             }
 
             if (line.Contains(ready, StringComparison.Ordinal))

@@ -18,13 +18,7 @@ public sealed class DemoTests
     {
         var work = Directory.CreateTempSubdirectory("causeway-demo-test-");
         var config = Path.Combine(work.FullName, "mesh");
-        var psi = new ProcessStartInfo("dotnet") { WorkingDirectory = work.FullName, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in new[] { Path.Combine(AppContext.BaseDirectory, "causeway.dll"), "demo", "--dir", config })
-        {
-            psi.ArgumentList.Add(a);
-        }
-
-        using var demo = Process.Start(psi)!;
+        using var demo = Process.Start(Binaries.StartInfo(Binaries.Causeway, ["demo", "--dir", config], work.FullName))!;
         var output = new List<string>();
         try
         {

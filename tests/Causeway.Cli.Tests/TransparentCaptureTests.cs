@@ -65,8 +65,8 @@ public sealed class TransparentCaptureTests
         {
             await File.WriteAllTextAsync(Path.Combine(dir.FullName, "mesh.yaml"), Mesh);
             await ns.StartAsync("ready", "node", "-e", Backend);
-            await ns.StartAsync("applied snapshot", "dotnet", Path.Combine(AppContext.BaseDirectory, "causeway.dll"), "proxy", "--config", dir.FullName,
-                "--workload", "app.default", "--port-map", "8080=15080", "--port-map", "5000=15500");
+            await ns.StartAsync("applied snapshot", [.. Binaries.CommandLine(Binaries.Causeway, "proxy", "--config", dir.FullName,
+                "--workload", "app.default", "--port-map", "8080=15080", "--port-map", "5000=15500")]);
 
             // Istio's outbound capture, narrowed to the application's uid so the proxy's own connections go out as they are.
             await ns.ExecAsync("iptables", "-t", "nat", "-A", "OUTPUT", "-p", "tcp", "-m", "owner", "--uid-owner", "65534", "--dport", "8080", "-j", "REDIRECT", "--to-ports", "15080");
