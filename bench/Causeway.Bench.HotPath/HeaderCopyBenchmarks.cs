@@ -1,6 +1,7 @@
 using BenchmarkDotNet.Attributes;
 using Causeway.Protocol.V1;
 using Causeway.Proxy.Forwarding;
+using Causeway.Proxy.Routing;
 using Microsoft.AspNetCore.Http;
 
 namespace Causeway.Bench.HotPath;
@@ -31,7 +32,7 @@ public class HeaderCopyBenchmarks
         headers["end-user"] = "jason";
         headers["x-request-id"] = "5f0c3c2e-0d3b-4c1e-9a57-1b2c3d4e5f60";
         headers["traceparent"] = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
-        target = new UpstreamRequest("/reviews/1", "reviews:9080", "10.0.0.7", "5f0c3c2e-0d3b-4c1e-9a57-1b2c3d4e5f60", new Causeway.Protocol.V1.Route(), new WeightedCluster { Cluster = "outbound|9080|v1|reviews.default.svc.cluster.local", Weight = 100 });
+        target = new UpstreamRequest("/reviews/1", "reviews:9080", "10.0.0.7", "5f0c3c2e-0d3b-4c1e-9a57-1b2c3d4e5f60", new CompiledRoute(new Causeway.Protocol.V1.Route()), new RouteDestination(new WeightedCluster { Cluster = "outbound|9080|v1|reviews.default.svc.cluster.local", Weight = 100 }));
     }
 
     [Benchmark]

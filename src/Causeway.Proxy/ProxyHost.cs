@@ -4,6 +4,7 @@ using Causeway.Proxy.Admin;
 using Causeway.Proxy.Forwarding;
 using Causeway.Proxy.Listeners;
 using Causeway.Proxy.Runtime;
+using Causeway.Proxy.Telemetry;
 
 namespace Causeway.Proxy;
 

@@ -1,8 +1,8 @@
 using System.Net;
 using System.Text;
 using Causeway.Protocol.V1;
-using Causeway.Proxy.Forwarding;
 using Causeway.Proxy.Runtime;
+using Causeway.Proxy.Telemetry;
 using Google.Protobuf;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -44,7 +44,7 @@ internal sealed class AdminServer : IAsyncDisposable
                 "/config_dump" => snapshot is null ? (503, "text/plain", "no configuration\n") : (200, "application/json", Json.Format(Redacted(snapshot.Source)) + "\n"),
                 "/clusters" => (200, "text/plain", Clusters(snapshot)),
                 "/stats" => (200, "text/plain", stats.Render() + ClusterStats(snapshot) + ListenerStats(stats.Listeners)),
-                "/stats/prometheus" => (200, "text/plain; version=0.0.4", stats.Istio.Render(snapshot?.Source) + Telemetry.ProxyStatsExposition.Render(snapshot, stats.Listeners)),
+                "/stats/prometheus" => (200, "text/plain; version=0.0.4", stats.Istio.Render(snapshot?.Source) + ProxyStatsExposition.Render(snapshot, stats.Listeners)),
                 _ => (404, "text/plain", "endpoints: /ready /server_info /config_dump /clusters /stats /stats/prometheus\n"),
             };
             ctx.Response.StatusCode = code;

@@ -1,5 +1,3 @@
-using System.Globalization;
-using Causeway.Protocol.V1;
 using Causeway.Proxy.Routing;
 using Microsoft.AspNetCore.Http;
 
@@ -14,7 +12,7 @@ namespace Causeway.Proxy.Forwarding;
 internal static class Cors
 {
     /// <summary>True when the request was a preflight answered here.</summary>
-    public static bool Handle(HttpContext ctx, CorsPolicy policy, string origin)
+    public static bool Handle(HttpContext ctx, CorsOrigins policy, string origin)
     {
         var isPreflight = HttpMethods.IsOptions(ctx.Request.Method) && ctx.Request.Headers.ContainsKey("Access-Control-Request-Method");
         if (!isPreflight)
@@ -22,7 +20,7 @@ internal static class Cors
             return false;
         }
 
-        if (!Allowed(policy, origin))
+        if (!policy.Allows(origin))
         {
             if (!policy.IgnoreUnmatchedPreflights)
             {
@@ -36,19 +34,19 @@ internal static class Cors
 
         var headers = ctx.Response.Headers;
         headers.AccessControlAllowOrigin = origin;
-        if (policy.AllowMethods.Count > 0)
+        if (policy.AllowMethods is { } methods)
         {
-            headers.AccessControlAllowMethods = string.Join(",", policy.AllowMethods);
+            headers.AccessControlAllowMethods = methods;
         }
 
-        if (policy.AllowHeaders.Count > 0)
+        if (policy.AllowHeaders is { } allowHeaders)
         {
-            headers.AccessControlAllowHeaders = string.Join(",", policy.AllowHeaders);
+            headers.AccessControlAllowHeaders = allowHeaders;
         }
 
-        if (policy.MaxAgeSeconds >= 0)
+        if (policy.MaxAge is { } maxAge)
         {
-            headers.AccessControlMaxAge = policy.MaxAgeSeconds.ToString(CultureInfo.InvariantCulture);
+            headers.AccessControlMaxAge = maxAge;
         }
 
         if (policy.AllowCredentials)
@@ -62,38 +60,22 @@ internal static class Cors
     }
 
     /// <summary>Adds CORS headers to an actual (non-preflight) response when the origin is allowed.</summary>
-    public static void Decorate(HttpContext ctx, CorsPolicy policy, string origin)
+    public static void Decorate(HttpContext ctx, CorsOrigins policy, string origin)
     {
-        if (!Allowed(policy, origin))
+        if (!policy.Allows(origin))
         {
             return;
         }
 
         ctx.Response.Headers.AccessControlAllowOrigin = origin;
-        if (policy.ExposeHeaders.Count > 0)
+        if (policy.ExposeHeaders is { } expose)
         {
-            ctx.Response.Headers.AccessControlExposeHeaders = string.Join(",", policy.ExposeHeaders);
+            ctx.Response.Headers.AccessControlExposeHeaders = expose;
         }
 
         if (policy.AllowCredentials)
         {
             ctx.Response.Headers.AccessControlAllowCredentials = "true";
         }
-    }
-
-    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<CorsPolicy, StringMatcher[]> Compiled = [];
-
-    private static bool Allowed(CorsPolicy policy, string origin)
-    {
-        var matchers = Compiled.GetValue(policy, p => p.AllowOrigins.Select(m => StringMatcher.Compile(m)).OfType<StringMatcher>().ToArray());
-        foreach (var m in matchers)
-        {
-            if (m.Matches(origin))
-            {
-                return true;
-            }
-        }
-
-        return false;
     }
 }

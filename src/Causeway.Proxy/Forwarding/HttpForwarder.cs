@@ -6,7 +6,6 @@ using System.Globalization;
 using Causeway.Protocol.Grpc;
 using Causeway.Protocol.V1;
 using Causeway.Proxy.Balancing;
-using Causeway.Proxy.Listeners;
 using Causeway.Proxy.Resilience;
 using Causeway.Proxy.Runtime;
 using Causeway.Proxy.Telemetry;
@@ -20,8 +19,8 @@ namespace Causeway.Proxy.Forwarding;
 /// <summary>The outcome of forwarding: the status sent downstream and Envoy's response flags.</summary>
 internal readonly record struct ForwardResult(int Status, string Flag);
 
-/// <summary>What forwarding needs besides the request: the stats, the randomness and the request's hash key.</summary>
-internal readonly record struct ForwardContext(ProxyStats Stats, Random Random, ulong? Hash, ProxySnapshot? Snapshot, TrafficDirection Direction, long Start, AccessLogWriter? Log, ListenerCounters Listener, System.Diagnostics.Activity? Span = null);
+/// <summary>What forwarding needs besides the request: the stats, the randomness, the request's hash key and where it arrived.</summary>
+internal readonly record struct ForwardContext(ProxyStats Stats, Random Random, ulong? Hash, CompiledSnapshot Snapshot, TrafficDirection Direction, long Start, ListenerCounters Listener, Activity? Span = null);
 
 /// <summary>
 /// Sends one request to one upstream host and streams the response back, after YARP's design written fresh: the
@@ -33,91 +32,84 @@ internal static class HttpForwarder
     private const int BufferSize = 16 * 1024;
 
     /// <summary>
-    /// Forwards with the route's policy: fault injection first; then attempts, each to a host the cluster picks
-    /// (avoiding the previous one on a retry when the policy says so), each admitted by the circuit breakers and
-    /// bounded by the per-try timeout, all within the route timeout; each attempt's outcome feeds outlier detection;
-    /// a retriable outcome is retried after a jittered backoff while attempts, the retry budget, the body buffer and
-    /// the deadline allow. The final response streams back; the outcome is recorded in the stats. One async method
-    /// for the whole exchange: each extra layer would allocate a state machine per request.
+    /// Forwards with the route's policy: fault injection first (<see cref="FaultInjection.Decide"/>); then attempts,
+    /// each to a host the cluster picks (avoiding the previous one on a retry when the policy says so), each admitted
+    /// by the circuit breakers and bounded by the per-try timeout, all within the route timeout; each attempt's outcome
+    /// feeds outlier detection, and <see cref="RetryState.Decide"/> says whether it is retried (after a jittered
+    /// backoff). The final response streams back; its flags fold as <see cref="ResponseFlags.AfterResponse"/> says, and
+    /// the request is recorded once, whatever path it took. The decisions are pure; this is the one async method
+    /// (each extra async layer would allocate a state machine per request).
     /// </summary>
     public static async Task<ForwardResult> ForwardAsync(HttpContext ctx, ClusterRuntime cluster, UpstreamRequest target, RoutePolicy policy, ForwardContext env)
     {
         var state = cluster.State;
         var result = new ForwardResult(0, ResponseFlags.None);
         var injected = ResponseFlags.None;
-        var timeout = policy.Timeout;
         var grpcRequest = GrpcProtocol.IsGrpc(ctx.Request.ContentType);
         // Istio's metadata exchange: sent to in-mesh destinations; at the destination, answered when the caller sent it.
         var inbound = env.Direction == TrafficDirection.Inbound;
-        var exchange = env.Snapshot?.Proxy is { } me && (inbound ? ctx.Request.Headers.ContainsKey(PeerMetadata.Header) : cluster.Cluster.MeshInternal)
-            ? PeerMetadata.For(me)
-            : null;
-        if (policy.Fault is { } fault)
-        {
-            if (FaultInjection.Delay(fault, env.Random) is { } delay)
-            {
-                state.Counters.FaultDelayed();
-                injected = ResponseFlags.DelayInjected;
-                try
-                {
-                    await Task.Delay(delay, state.Time, ctx.RequestAborted).ConfigureAwait(false);
-                }
-                catch (OperationCanceledException)
-                {
-                    result = new ForwardResult(499, ResponseFlags.Join(injected, ResponseFlags.DownstreamConnectionTermination));
-                    Record(ctx, env, cluster, target.RequestId, null, result, ctx.Request.ContentLength ?? 0, 0, grpcRequest);
-                    AccessLogging.Log(env.Log, env.Snapshot, ctx, env.Direction, env.Start, result.Status, result.Flag, cluster.Name, null, target.RequestId, target.RouteName, ctx.Request.ContentLength ?? 0, 0, fromUpstream: false);
-                    return result;
-                }
-            }
-
-            if (FaultInjection.Abort(fault, env.Random))
-            {
-                state.Counters.FaultAborted();
-                result = await WriteAbortAsync(ctx, fault).ConfigureAwait(false);
-                result = result with { Flag = ResponseFlags.Join(injected, ResponseFlags.FaultInjected) };
-                Record(ctx, env, cluster, target.RequestId, null, result, ctx.Request.ContentLength ?? 0, 0, grpcRequest);
-                AccessLogging.Log(env.Log, env.Snapshot, ctx, env.Direction, env.Start, result.Status, result.Flag, cluster.Name, null, target.RequestId, target.RouteName, ctx.Request.ContentLength ?? 0, 0, fromUpstream: false);
-                return result;
-            }
-        }
-        else if (TimeoutOverride(ctx.Request) is { } requested)
-        {
-            // x-envoy-upstream-rq-timeout-ms replaces the route timeout for this request (0 disables it).
-            timeout = requested > 0 ? TimeSpan.FromMilliseconds(requested) : null;
-        }
-
-        var retry = policy.Retry;
-        var upgrade = ctx.Features.Get<IHttpUpgradeFeature>() is { IsUpgradableRequest: true } u ? u : null;
-        var hasBody = upgrade is null && (ctx.Features.Get<IHttpRequestBodyDetectionFeature>()?.CanHaveBody ?? ctx.Request.ContentLength > 0);
-        // istio_request_messages_total, and istio_request_bytes where no Content-Length gives them
-        var counted = hasBody && (grpcRequest || ctx.Request.ContentLength is null) ? new CountingRequestBody(ctx.Request.Body, grpcRequest) : null;
-        var requestBody = counted ?? ctx.Request.Body;
-        using var replay = retry is not null && hasBody ? new RetryBuffer(requestBody, RetryBuffer.DefaultLimit) : null;
-        // One source for "client gone or route timeout": the timeout is what fired when the client is still there.
-        using var deadline = timeout is { } t ? CancellationTokenSource.CreateLinkedTokenSource(ctx.RequestAborted) : null;
-        deadline?.CancelAfter(timeout!.Value);
-        var cancel = deadline?.Token ?? ctx.RequestAborted;
-        var breaker = state.Breaker.Enabled ? state.Breaker : null;
-        var http1 = upgrade is not null || !WantsHttp2(ctx, cluster);
-        var grpc = retry is not null && grpcRequest;
-        UpstreamEndpoint? previous = null;
+        var own = (inbound ? ctx.Request.Headers.ContainsKey(PeerMetadata.Header) : cluster.Cluster.MeshInternal) ? env.Snapshot.PeerMetadata : null;
+        var retry = default(RetryState);
+        CountingRequestBody? counted = null;
         UpstreamEndpoint? last = null;
-        var retries = 0;
-        var retrying = false;
         long responseBytes = 0;
         var grpcStatus = -1;
         var answered = false; // the response came from upstream (Envoy's "via_upstream")
         var responseMessages = default(GrpcMessageCounter);
         try
         {
+            var timeout = policy.Timeout;
+            if (policy.Fault is { } fault)
+            {
+                var step = FaultInjection.Decide(fault, env.Random);
+                if (step.Delay is { } delay)
+                {
+                    state.Counters.FaultDelayed();
+                    injected = ResponseFlags.DelayInjected;
+                    try
+                    {
+                        await Task.Delay(delay, state.Time, ctx.RequestAborted).ConfigureAwait(false);
+                    }
+                    catch (OperationCanceledException)
+                    {
+                        return result = new ForwardResult(499, ResponseFlags.DownstreamConnectionTermination);
+                    }
+                }
+
+                if (step.Abort)
+                {
+                    state.Counters.FaultAborted();
+                    return result = await WriteAbortAsync(ctx, fault).ConfigureAwait(false);
+                }
+            }
+            else if (TimeoutOverride(ctx.Request) is { } requested)
+            {
+                // x-envoy-upstream-rq-timeout-ms replaces the route timeout for this request (0 disables it).
+                timeout = requested > 0 ? TimeSpan.FromMilliseconds(requested) : null;
+            }
+
+            var retryPolicy = policy.Retry;
+            var upgrade = ctx.Features.Get<IHttpUpgradeFeature>() is { IsUpgradableRequest: true } u ? u : null;
+            var hasBody = upgrade is null && (ctx.Features.Get<IHttpRequestBodyDetectionFeature>()?.CanHaveBody ?? ctx.Request.ContentLength > 0);
+            // istio_request_messages_total, and istio_request_bytes where no Content-Length gives them
+            counted = hasBody && (grpcRequest || ctx.Request.ContentLength is null) ? new CountingRequestBody(ctx.Request.Body, grpcRequest) : null;
+            var requestBody = counted ?? ctx.Request.Body;
+            using var replay = retryPolicy is not null && hasBody ? new RetryBuffer(requestBody, RetryBuffer.DefaultLimit) : null;
+            // One source for "client gone or route timeout": the timeout is what fired when the client is still there.
+            using var deadline = timeout is { } t ? CancellationTokenSource.CreateLinkedTokenSource(ctx.RequestAborted) : null;
+            deadline?.CancelAfter(timeout!.Value);
+            var cancel = deadline?.Token ?? ctx.RequestAborted;
+            var breaker = state.Breaker.Enabled ? state.Breaker : null;
+            var http2 = upgrade is null && cluster.UpstreamHttp2(ctx.Request.Protocol == "HTTP/2");
+            var http1 = !http2;
+            var grpc = retryPolicy is not null && grpcRequest;
             while (true)
             {
-                var endpoint = PickHost(ctx, cluster, env, retry, previous);
+                var endpoint = PickHost(ctx, cluster, env, retryPolicy, retry.Previous);
                 if (endpoint is null)
                 {
                     // No host (also on a retry, whose failed answer was already discarded): Envoy's 503 UH.
-                    var flag = retries == 0 ? ResponseFlags.NoHealthyUpstream : ResponseFlags.Join(ResponseFlags.NoHealthyUpstream, ResponseFlags.RetryLimitExceeded);
+                    var flag = retry.Retries == 0 ? ResponseFlags.NoHealthyUpstream : ResponseFlags.Join(ResponseFlags.NoHealthyUpstream, ResponseFlags.RetryLimitExceeded);
                     return result = await LocalAsync(ctx, 503, flag, LocalReply.NoHealthyUpstream).ConfigureAwait(false);
                 }
 
@@ -142,16 +134,16 @@ internal static class HttpForwarder
                     }
                 }
 
-                target.AttemptText = AttemptTexts[Math.Min(retries + 1, AttemptTexts.Length - 1)];
+                target.AttemptText = AttemptTexts[Math.Min(retry.Retries + 1, AttemptTexts.Length - 1)];
                 last = endpoint;
                 endpoint.Begin();
                 HttpResponseMessage? response = null;
                 AttemptOutcome outcome;
                 try
                 {
-                    using var request = BuildRequest(ctx, cluster, endpoint, target, upgrade is not null, replay, hasBody ? requestBody : null, inbound ? null : exchange);
-                    using var perTry = retry?.PerTryTimeout is { } pt ? CancellationTokenSource.CreateLinkedTokenSource(cancel) : null;
-                    perTry?.CancelAfter(retry!.PerTryTimeout!.Value);
+                    using var request = BuildRequest(ctx, endpoint, target, upgrade is not null, http2, cluster.Cluster.ConnectionPool?.MaxRequestsPerConnection == 1, replay, hasBody ? requestBody : null, inbound ? null : own);
+                    using var perTry = retryPolicy?.PerTryTimeout is { } pt ? CancellationTokenSource.CreateLinkedTokenSource(cancel) : null;
+                    perTry?.CancelAfter(retryPolicy!.PerTryTimeout!.Value);
                     try
                     {
                         response = await cluster.Pool.Invoker.SendAsync(request, perTry?.Token ?? cancel).ConfigureAwait(false);
@@ -177,54 +169,30 @@ internal static class HttpForwarder
                         cluster.Refresh();
                     }
 
-                    var retriable = retry is not null && retry.ShouldRetry(outcome);
-                    if (retriable && retries < retry!.Attempts && (replay?.CanReplay ?? true) && !cancel.IsCancellationRequested)
+                    var decision = retry.Decide(retryPolicy, outcome, endpoint, replay?.CanReplay ?? true, cancel.IsCancellationRequested, state.Breaker, state.Counters);
+                    if (decision == RetryDecision.Retry)
                     {
-                        if (retrying)
+                        response?.Dispose();
+                        response = null;
+                        EndAttempt(endpoint, breaker, http1);
+                        endpoint = null;
+                        try
                         {
-                            state.Breaker.EndRetry(); // this attempt was a retry: its budget slot is free again
-                            retrying = false;
+                            await Task.Delay(RetryBackoff.Delay(retry.Retries, retryPolicy!.BackoffBase, env.Random), state.Time, cancel).ConfigureAwait(false);
+                        }
+                        catch (OperationCanceledException)
+                        {
+                            return result = await CancelledAsync(ctx, state, deadline).ConfigureAwait(false);
                         }
 
-                        if (!state.Breaker.TryBeginRetry())
-                        {
-                            state.Counters.RetryOverflowed();
-                            retriable = false; // out of retry budget: the outcome stands, without URX
-                        }
-                        else
-                        {
-                            retrying = true;
-                            response?.Dispose();
-                            response = null;
-                            EndAttempt(endpoint, breaker, http1);
-                            state.Counters.Retry();
-                            retries++;
-                            previous = endpoint;
-                            endpoint = null;
-                            try
-                            {
-                                await Task.Delay(RetryBackoff.Delay(retries, retry.BackoffBase, env.Random), state.Time, cancel).ConfigureAwait(false);
-                            }
-                            catch (OperationCanceledException)
-                            {
-                                return result = await CancelledAsync(ctx, state, deadline).ConfigureAwait(false);
-                            }
-
-                            continue;
-                        }
+                        continue;
                     }
 
-                    var exhausted = retriable && retry is not null;
+                    var exhausted = decision == RetryDecision.Exhausted;
                     if (response is null)
                     {
-                        var (status, flag, body) = outcome.Kind switch
-                        {
-                            AttemptKind.ConnectFailure => (503, ResponseFlags.UpstreamConnectionFailure, LocalReply.ConnectFailure),
-                            AttemptKind.PerTryTimeout => (504, ResponseFlags.UpstreamRequestTimeout, LocalReply.Timeout),
-                            AttemptKind.RefusedStream => (503, ResponseFlags.UpstreamRemoteReset, LocalReply.RefusedStream),
-                            _ => (503, ResponseFlags.UpstreamConnectionTermination, LocalReply.ConnectionTermination),
-                        };
-                        return result = await LocalAsync(ctx, status, exhausted ? ResponseFlags.Join(flag, ResponseFlags.RetryLimitExceeded) : flag, body).ConfigureAwait(false);
+                        var (status, flags, body) = LocalReply.ForFailedAttempt(outcome.Kind, exhausted);
+                        return result = await LocalAsync(ctx, status, flags, body).ConfigureAwait(false);
                     }
 
                     using (response)
@@ -236,10 +204,10 @@ internal static class HttpForwarder
                         answered = true;
                         ctx.Response.StatusCode = (int)response.StatusCode;
                         CopyResponseHeaders(response, ctx.Response);
-                        if (inbound && exchange is not null)
+                        if (inbound && own is not null)
                         {
-                            ctx.Response.Headers[PeerMetadata.IdHeader] = exchange.Id;
-                            ctx.Response.Headers[PeerMetadata.Header] = exchange.Metadata;
+                            ctx.Response.Headers[PeerMetadata.IdHeader] = own.Id;
+                            ctx.Response.Headers[PeerMetadata.Header] = own.Metadata;
                         }
 
                         target.ApplyResponseHeaders(ctx.Response.Headers);
@@ -290,18 +258,14 @@ internal static class HttpForwarder
                             ArrayPool<byte>.Shared.Return(buffer);
                         }
 
-                        if (result.Flag == ResponseFlags.DownstreamConnectionTermination && deadline?.IsCancellationRequested == true)
+                        var final = ResponseFlags.AfterResponse(result.Flag, deadline?.IsCancellationRequested == true, exhausted);
+                        if (final == ResponseFlags.UpstreamRequestTimeout && result.Flag != final)
                         {
                             state.Counters.TimedOut();
                             ctx.Abort(); // the route timeout covers the whole response: past it the stream is reset (UT)
-                            result = result with { Flag = ResponseFlags.UpstreamRequestTimeout };
-                        }
-                        else if (exhausted && result.Flag == ResponseFlags.None)
-                        {
-                            result = result with { Flag = ResponseFlags.RetryLimitExceeded };
                         }
 
-                        return result;
+                        return result = result with { Flag = final };
                     }
                 }
                 finally
@@ -315,37 +279,33 @@ internal static class HttpForwarder
         }
         finally
         {
-            if (retrying)
+            retry.End(state.Breaker);
+            result = result with { Flag = ResponseFlags.Join(injected, result.Flag) };
+            RequestRecorder.Record(env.Stats, env.Snapshot.AccessLog, new FinishedRequest(ctx, env.Snapshot.Source, env.Direction, env.Start, env.Listener)
             {
-                state.Breaker.EndRetry();
-            }
-
-            if (injected != ResponseFlags.None)
-            {
-                result = result with { Flag = result.Flag == ResponseFlags.None ? injected : ResponseFlags.Join(injected, result.Flag) };
-            }
-
-            var requestBytes = ctx.Request.ContentLength ?? counted?.Bytes ?? 0;
-            Record(ctx, env, cluster, target.RequestId, last, result, requestBytes, responseBytes, grpcRequest, grpcStatus, counted?.Messages ?? 0, responseMessages.Messages);
-            AccessLogging.Log(env.Log, env.Snapshot, ctx, env.Direction, env.Start, result.Status, result.Flag, cluster.Name, last, target.RequestId, target.RouteName, requestBytes, responseBytes, fromUpstream: answered);
+                Span = env.Span,
+                Cluster = cluster.Cluster,
+                ClusterName = cluster.Name,
+                Endpoint = last,
+                Status = result.Status,
+                Flags = result.Flag,
+                RequestId = target.RequestId,
+                RouteName = target.RouteName,
+                RequestBytes = ctx.Request.ContentLength ?? counted?.Bytes ?? 0,
+                ResponseBytes = responseBytes,
+                Grpc = grpcRequest,
+                GrpcStatus = grpcStatus,
+                RequestMessages = counted?.Messages ?? 0,
+                ResponseMessages = responseMessages.Messages,
+                FromUpstream = answered,
+            });
         }
 
-        async Task<ForwardResult> LocalAsync(HttpContext c, int status, string flag, string body)
+        static async Task<ForwardResult> LocalAsync(HttpContext c, int status, string flag, string body)
         {
             await LocalReply.WriteAsync(c, status, body).ConfigureAwait(false);
             return new ForwardResult(status, flag);
         }
-    }
-
-    /// <summary>The request in the proxy's counters and in Istio's standard metrics.</summary>
-    private static void Record(HttpContext ctx, ForwardContext env, ClusterRuntime cluster, string requestId, UpstreamEndpoint? endpoint, ForwardResult result, long requestBytes, long responseBytes, bool grpc, int grpcStatus = -1, long requestMessages = 0, long responseMessages = 0)
-    {
-        env.Stats.Record(cluster.Name, result.Status, result.Flag);
-        env.Listener.Request(result.Status);
-        Tracer.End(env.Span, ctx, env.Snapshot, cluster.Name, result.Status, result.Flag, requestId, requestBytes, responseBytes); // the id sent upstream, generated when the caller had none
-        env.Stats.Istio.RecordRequest(env.Snapshot, env.Direction, cluster, endpoint, result.Status, result.Flag,
-            grpc, grpcStatus,
-            Stopwatch.GetElapsedTime(env.Start).TotalMilliseconds, requestBytes, responseBytes, requestMessages, responseMessages, ctx);
     }
 
     private static readonly string[] AttemptTexts = ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12", "13", "14", "15", "16"];
@@ -362,7 +322,7 @@ internal static class HttpForwarder
     {
         if (cluster.IsOriginalDestination)
         {
-            return OriginalDestination.Of(ctx.Features) is { } original ? cluster.OriginalDestinationHost(original) : null;
+            return ctx.Features.Get<IOriginalDestinationFeature>()?.Destination is { } original ? cluster.OriginalDestinationHost(original) : null;
         }
 
         return cluster.Pick(env.Hash, retry?.RetryOtherHosts == true ? previous : null, env.Random,
@@ -417,9 +377,6 @@ internal static class HttpForwarder
         request.Headers.TryGetValue("x-envoy-upstream-rq-timeout-ms", out var v) &&
         long.TryParse(v.ToString(), NumberStyles.None, CultureInfo.InvariantCulture, out var ms) ? ms : null;
 
-    private static bool WantsHttp2(HttpContext ctx, ClusterRuntime cluster) =>
-        cluster.UpstreamHttp2 || (cluster.Cluster.Protocol == "AUTO" && ctx.Request.Protocol == "HTTP/2");
-
     /// <summary>Envoy's fault abort: the status with "fault filter abort", or for gRPC a trailers-only 200 with grpc-status.</summary>
     private static async Task<ForwardResult> WriteAbortAsync(HttpContext ctx, Fault fault)
     {
@@ -437,28 +394,21 @@ internal static class HttpForwarder
         return new ForwardResult((int)fault.AbortHttpStatus, ResponseFlags.FaultInjected);
     }
 
-    private static HttpRequestMessage BuildRequest(HttpContext ctx, ClusterRuntime cluster, UpstreamEndpoint endpoint, UpstreamRequest target, bool upgrade, RetryBuffer? replay, Stream? body, PeerMetadata.Own? exchange)
+    private static HttpRequestMessage BuildRequest(HttpContext ctx, UpstreamEndpoint endpoint, UpstreamRequest target, bool upgrade, bool http2, bool oneRequestPerConnection, RetryBuffer? replay, Stream? body, PeerMetadata.Own? exchange)
     {
         var incoming = ctx.Request;
-        var message = new HttpRequestMessage(HttpMethod.Parse(incoming.Method), endpoint.UriFor(target.PathAndQuery));
-        var downstreamH2 = incoming.Protocol == "HTTP/2";
-        if (!upgrade && (cluster.UpstreamHttp2 || (cluster.Cluster.Protocol == "AUTO" && downstreamH2)))
+        var message = new HttpRequestMessage(HttpMethod.Parse(incoming.Method), endpoint.UriFor(target.PathAndQuery))
         {
-            message.Version = HttpVersion.Version20;
-            message.VersionPolicy = HttpVersionPolicy.RequestVersionExact;
-        }
-        else
-        {
-            message.Version = HttpVersion.Version11;
-            message.VersionPolicy = HttpVersionPolicy.RequestVersionExact;
-        }
+            Version = http2 ? HttpVersion.Version20 : HttpVersion.Version11,
+            VersionPolicy = HttpVersionPolicy.RequestVersionExact,
+        };
 
         if (body is not null)
         {
             message.Content = new StreamContent(replay?.NextAttempt() ?? body, BufferSize);
         }
 
-        if (cluster.Cluster.ConnectionPool?.MaxRequestsPerConnection == 1 && message.Version == HttpVersion.Version11)
+        if (oneRequestPerConnection && !http2)
         {
             message.Headers.ConnectionClose = true; // maxRequestsPerConnection 1: no keep-alive upstream (Istio)
         }
@@ -513,41 +463,11 @@ internal static class HttpForwarder
         var upstream = await response.Content.ReadAsStreamAsync(cancel).ConfigureAwait(false);
         var downstream = await upgrade.UpgradeAsync().ConfigureAwait(false);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancel);
-        var a = PumpAsync(downstream, upstream, stop.Token);
-        var b = PumpAsync(upstream, downstream, stop.Token);
+        var a = StreamPump.PumpAsync(downstream, upstream, stop.Token);
+        var b = StreamPump.PumpAsync(upstream, downstream, stop.Token);
         await Task.WhenAny(a, b).ConfigureAwait(false);
         await stop.CancelAsync().ConfigureAwait(false);
         await upstream.DisposeAsync().ConfigureAwait(false);
         await downstream.DisposeAsync().ConfigureAwait(false);
-    }
-
-    /// <summary>Copies until either side ends; returns the bytes copied (the TCP metrics count them).</summary>
-    internal static async Task<long> PumpAsync(Stream from, Stream to, CancellationToken cancel)
-    {
-        var buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
-        long total = 0;
-        try
-        {
-            while (true)
-            {
-                var read = await from.ReadAsync(buffer.AsMemory(), cancel).ConfigureAwait(false);
-                if (read == 0)
-                {
-                    return total;
-                }
-
-                total += read;
-                await to.WriteAsync(buffer.AsMemory(0, read), cancel).ConfigureAwait(false);
-                await to.FlushAsync(cancel).ConfigureAwait(false);
-            }
-        }
-        catch (Exception ex) when (ex is IOException or OperationCanceledException or ObjectDisposedException)
-        {
-            return total; // one side closed: the relay ends
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-        }
     }
 }

@@ -1,3 +1,5 @@
+using Causeway.Proxy.Resilience;
+using Causeway.Proxy.Telemetry;
 using Microsoft.AspNetCore.Http;
 
 namespace Causeway.Proxy.Forwarding;
@@ -12,6 +14,22 @@ internal static class LocalReply
     public const string RefusedStream = "upstream connect error or disconnect/reset before headers. reset reason: remote refused stream reset";
     public const string Timeout = "upstream request timeout";
     public const string RateLimited = "local_rate_limited";
+
+    /// <summary>
+    /// Envoy's answer when an attempt got no response: 503 UF for a failed connection, 504 UT for a per-try timeout,
+    /// 503 UR for a refused stream, 503 UC for a reset; with URX too when retries ran out on it.
+    /// </summary>
+    public static (int Status, string Flags, string Body) ForFailedAttempt(AttemptKind kind, bool retriesExhausted)
+    {
+        var (status, flag, body) = kind switch
+        {
+            AttemptKind.ConnectFailure => (503, ResponseFlags.UpstreamConnectionFailure, ConnectFailure),
+            AttemptKind.PerTryTimeout => (504, ResponseFlags.UpstreamRequestTimeout, Timeout),
+            AttemptKind.RefusedStream => (503, ResponseFlags.UpstreamRemoteReset, RefusedStream),
+            _ => (503, ResponseFlags.UpstreamConnectionTermination, ConnectionTermination),
+        };
+        return (status, retriesExhausted ? ResponseFlags.Join(flag, ResponseFlags.RetryLimitExceeded) : flag, body);
+    }
 
     public static Task WriteAsync(HttpContext ctx, int status, string body = "")
     {

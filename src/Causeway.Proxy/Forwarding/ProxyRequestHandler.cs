@@ -1,11 +1,11 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Text.RegularExpressions;
 using Causeway.Protocol.V1;
 using Causeway.Proxy.Balancing;
 using Causeway.Proxy.Resilience;
 using Causeway.Proxy.Routing;
 using Causeway.Proxy.Runtime;
+using Causeway.Proxy.Telemetry;
 using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.AspNetCore.Http;
 
@@ -73,7 +73,7 @@ public sealed class ProxyRequestHandler(ProxyState state, ProxyStats stats, Rand
             return Finish(ctx, scope, "", 404, ResponseFlags.NoRoute, "");
         }
 
-        if (route.Route.Cors is { } cors && ctx.Request.Headers.Origin is { Count: > 0 } origin && Cors.Handle(ctx, cors, origin.ToString()))
+        if (route.Cors is { } cors && ctx.Request.Headers.Origin is { Count: > 0 } origin && Cors.Handle(ctx, cors, origin.ToString()))
         {
             Report(ctx, scope, 200);
             return Task.CompletedTask; // a preflight answered by the proxy
@@ -86,7 +86,7 @@ public sealed class ProxyRequestHandler(ProxyState state, ProxyStats stats, Rand
                 Report(ctx, scope, ctx.Response.StatusCode);
                 return Task.CompletedTask;
             case Route.ActionOneofCase.DirectResponse:
-                HeaderRewriter.Apply(ctx.Response.Headers, route.Route.ResponseHeaders);
+                route.ResponseHeaders?.Apply(ctx.Response.Headers);
                 ctx.Response.StatusCode = (int)route.Route.DirectResponse.Status;
                 ctx.Response.ContentLength = route.Route.DirectResponse.Body.Length;
                 Report(ctx, scope, ctx.Response.StatusCode);
@@ -110,20 +110,20 @@ public sealed class ProxyRequestHandler(ProxyState state, ProxyStats stats, Rand
             return rejected;
         }
 
-        if (route.Route.Cors is { } cors && ctx.Request.Headers.Origin is { Count: > 0 } origin)
+        if (route.Cors is { } cors && ctx.Request.Headers.Origin is { Count: > 0 } origin)
         {
             DecorateWithCors(ctx, cors, origin.ToString());
         }
 
         var target = new UpstreamRequest(
-            Rewrite(route.Route, request), RewriteAuthority(route.Route, request), ForwardedFor(ctx), RequestId(ctx), route.Route, destination);
+            Rewrite(route, request), route.RewriteAuthority ?? request.Authority, ForwardedFor(ctx), RequestId(ctx), route, destination);
         System.Diagnostics.Activity? span = null;
         if (snapshot.Source.Tracing is { } tracing)
         {
             (span, target.TraceHeaders) = stats.Tracer.Start(ctx, tracing, scope.Direction, random);
         }
 
-        var env = new ForwardContext(stats, random, HashFor(ctx, cluster), snapshot.Source, scope.Direction, scope.Start, snapshot.AccessLog, scope.Counters, span);
+        var env = new ForwardContext(stats, random, HashFor(ctx, cluster), snapshot, scope.Direction, scope.Start, scope.Counters, span);
         return route.Route.Mirrors.Count > 0
             ? MirrorThenForwardAsync(ctx, snapshot, route.Route, cluster, target, policy, env)
             : HttpForwarder.ForwardAsync(ctx, cluster, target, policy, env);
@@ -172,7 +172,7 @@ public sealed class ProxyRequestHandler(ProxyState state, ProxyStats stats, Rand
     /// CORS headers must be on the response before its first byte goes out. A method of its own so the closure is
     /// allocated only for CORS requests (captured parameters make the compiler build it on entry).
     /// </summary>
-    private static void DecorateWithCors(HttpContext ctx, CorsPolicy cors, string origin) =>
+    private static void DecorateWithCors(HttpContext ctx, CorsOrigins cors, string origin) =>
         ctx.Response.OnStarting(() =>
         {
             Cors.Decorate(ctx, cors, origin);
@@ -208,34 +208,17 @@ public sealed class ProxyRequestHandler(ProxyState state, ProxyStats stats, Rand
     private static string RequestId(HttpContext ctx) =>
         ctx.Request.Headers.TryGetValue("x-request-id", out var id) && id.Count > 0 && id[0] is { Length: > 0 } text ? text : RequestIds.Next();
 
-    private static string Rewrite(Route route, HttpContextRouteRequest request)
+    /// <summary>The path and query sent upstream: the request's target, or its path rewritten with the query kept.</summary>
+    private static string Rewrite(CompiledRoute route, HttpContextRouteRequest request)
     {
-        var path = request.Path;
-        var forward = route.Forward;
-        if (forward.RewriteUri.Length == 0 && forward.RegexRewrite is null)
+        if (route.Rewrite is not { } rewrite)
         {
             return request.Target;
         }
 
-        if (forward.RewriteUri.Length > 0)
-        {
-            path = forward.RewriteMatchedPrefix.Length > 0 && path.StartsWith(forward.RewriteMatchedPrefix, StringComparison.Ordinal)
-                ? forward.RewriteUri + path[forward.RewriteMatchedPrefix.Length..]
-                : forward.RewriteUri;
-        }
-        else if (forward.RegexRewrite is { } rr)
-        {
-            path = RegexCache.Get(rr.Pattern).Replace(path, ToDotNetSubstitution(rr.Substitution));
-        }
-
+        var path = rewrite.Apply(request.Path);
         return request.Query.Length == 0 ? path : path + "?" + request.Query;
     }
-
-    private static string RewriteAuthority(Route route, HttpContextRouteRequest request) =>
-        route.Forward.RewriteAuthority.Length > 0 ? route.Forward.RewriteAuthority : request.Authority;
-
-    /// <summary>RE2 substitutions use <c>\1</c>; .NET uses <c>$1</c>.</summary>
-    private static string ToDotNetSubstitution(string s) => Regex.Replace(s.Replace("$", "$$", StringComparison.Ordinal), @"\\(\d)", "$${$1}");
 
     /// <summary>The hash key of a consistent-hash cluster: header, cookie, source IP or query parameter.</summary>
     private static ulong? HashFor(HttpContext ctx, ClusterRuntime cluster)
@@ -265,13 +248,17 @@ public sealed class ProxyRequestHandler(ProxyState state, ProxyStats stats, Rand
     /// <summary>A response the proxy made itself, counted like a forwarded one (with no destination workload).</summary>
     private void Report(HttpContext ctx, RequestScope scope, int status, string flag = ResponseFlags.None, string cluster = "")
     {
-        stats.Record(cluster, status, flag);
-        scope.Counters.Request(status);
         var runtime = cluster.Length > 0 ? scope.Snapshot?.Clusters.GetValueOrDefault(cluster) : null;
-        stats.Istio.RecordRequest(scope.Snapshot?.Source, scope.Direction, runtime, null, status, flag,
-            Protocol.Grpc.GrpcProtocol.IsGrpc(ctx.Request.ContentType), -1,
-            Stopwatch.GetElapsedTime(scope.Start).TotalMilliseconds, ctx.Request.ContentLength ?? 0, ctx.Response.ContentLength ?? 0, request: ctx);
-        Telemetry.AccessLogging.Log(scope.Snapshot?.AccessLog, scope.Snapshot?.Source, ctx, scope.Direction, scope.Start, status, flag, cluster, null, "", "", ctx.Request.ContentLength ?? 0, ctx.Response.ContentLength ?? 0, fromUpstream: false);
+        RequestRecorder.Record(stats, scope.Snapshot?.AccessLog, new FinishedRequest(ctx, scope.Snapshot?.Source, scope.Direction, scope.Start, scope.Counters)
+        {
+            Cluster = runtime?.Cluster,
+            ClusterName = cluster,
+            Status = status,
+            Flags = flag,
+            RequestBytes = ctx.Request.ContentLength ?? 0,
+            ResponseBytes = ctx.Response.ContentLength ?? 0,
+            Grpc = Protocol.Grpc.GrpcProtocol.IsGrpc(ctx.Request.ContentType),
+        });
     }
 
     /// <summary>What the metrics of one request need from where it arrived: the snapshot, the listener and when it began.</summary>

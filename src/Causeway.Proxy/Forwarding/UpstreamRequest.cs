@@ -1,4 +1,4 @@
-using Causeway.Protocol.V1;
+using Causeway.Proxy.Routing;
 using Microsoft.AspNetCore.Http;
 
 namespace Causeway.Proxy.Forwarding;
@@ -9,7 +9,7 @@ namespace Causeway.Proxy.Forwarding;
 /// of the destination and of the route (the route's are applied last, so a route-level <c>:authority</c> wins over a
 /// destination-level Host, as Istio's tests expect).
 /// </summary>
-internal sealed class UpstreamRequest(string pathAndQuery, string authority, string forwardedFor, string requestId, Route route, WeightedCluster destination)
+internal sealed class UpstreamRequest(string pathAndQuery, string authority, string forwardedFor, string requestId, CompiledRoute route, RouteDestination destination)
 {
     public string PathAndQuery { get; } = pathAndQuery;
 
@@ -22,7 +22,7 @@ internal sealed class UpstreamRequest(string pathAndQuery, string authority, str
     public IEnumerable<(string Name, string Value)>? TraceHeaders { get; set; }
 
     /// <summary>The route's name, for the access log (Envoy's %ROUTE_NAME%).</summary>
-    public string RouteName => route.Name;
+    public string RouteName => route.Route.Name;
 
     /// <summary>The incoming x-request-id, or a fresh UUID when there was none.</summary>
     public string RequestId { get; } = requestId;
@@ -32,13 +32,13 @@ internal sealed class UpstreamRequest(string pathAndQuery, string authority, str
 
     public void ApplyRequestHeaders(HttpRequestMessage request)
     {
-        HeaderRewriter.Apply(request, destination.RequestHeaders);
-        HeaderRewriter.Apply(request, route.RequestHeaders);
+        destination.RequestHeaders?.Apply(request);
+        route.RequestHeaders?.Apply(request);
     }
 
     public void ApplyResponseHeaders(IHeaderDictionary headers)
     {
-        HeaderRewriter.Apply(headers, destination.ResponseHeaders);
-        HeaderRewriter.Apply(headers, route.ResponseHeaders);
+        destination.ResponseHeaders?.Apply(headers);
+        route.ResponseHeaders?.Apply(headers);
     }
 }

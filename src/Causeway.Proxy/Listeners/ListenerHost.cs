@@ -4,6 +4,7 @@ using System.Security.Authentication;
 using Causeway.Protocol.V1;
 using Causeway.Proxy.Forwarding;
 using Causeway.Proxy.Runtime;
+using Causeway.Proxy.Telemetry;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Hosting;
@@ -88,10 +89,14 @@ internal sealed class ListenerHost : IAsyncDisposable
         return new ListenerHost(app, bind, KeyOf(listener, bind));
     }
 
-    /// <summary>Downstream connections, counted before TLS and HTTP see them (Envoy's listener downstream_cx_*).</summary>
+    /// <summary>
+    /// Downstream connections, counted before TLS and HTTP see them (Envoy's listener downstream_cx_*), each given its
+    /// original destination (read from the socket only if asked).
+    /// </summary>
     private static void CountConnections(ListenOptions listen, Telemetry.ListenerCounters counters) =>
         listen.Use(next => async connection =>
         {
+            OriginalDestination.Attach(connection.Features);
             counters.ConnectionOpened();
             try
             {

@@ -2,6 +2,7 @@ using System.Net;
 using Causeway.Protocol.V1;
 using Causeway.Proxy.Forwarding;
 using Causeway.Proxy.Runtime;
+using Causeway.Proxy.Telemetry;
 
 namespace Causeway.Proxy.Listeners;
 

@@ -2,29 +2,51 @@ using System.Buffers.Binary;
 using System.Net;
 using System.Net.Sockets;
 using Microsoft.AspNetCore.Connections.Features;
+using Causeway.Proxy.Forwarding;
 using Microsoft.AspNetCore.Http.Features;
 
 namespace Causeway.Proxy.Listeners;
 
 /// <summary>
 /// Where the client meant to connect before iptables redirected it to the proxy: Linux's SO_ORIGINAL_DST (from the
-/// NAT connection tracking entry), as Envoy's original_dst listener filter reads it. Asked only by original
-/// destination clusters, once per request or connection, so other traffic pays nothing.
+/// NAT connection tracking entry), as Envoy's original_dst listener filter reads it. Each connection carries it as an
+/// <see cref="IOriginalDestinationFeature"/> that reads the socket only when an original destination cluster first
+/// asks, so other traffic pays no system call.
 /// </summary>
-public static class OriginalDestination
+internal sealed class OriginalDestination(Socket? socket) : IOriginalDestinationFeature
 {
+    private bool read;
+    private IPEndPoint? destination;
+
+    public IPEndPoint? Destination
+    {
+        get
+        {
+            if (!read)
+            {
+                destination = socket is null ? null : Of(socket);
+                read = true;
+            }
+
+            return destination;
+        }
+    }
+
+    /// <summary>Puts the feature on a connection just accepted.</summary>
+    public static void Attach(IFeatureCollection features) =>
+        features.Set<IOriginalDestinationFeature>(new OriginalDestination(features.Get<IConnectionSocketFeature>()?.Socket));
+
     private const int SolIp = 0;
     private const int SolIpv6 = 41;
     private const int SoOriginalDst = 80; // SO_ORIGINAL_DST and IP6T_SO_ORIGINAL_DST
 
     /// <summary>
-    /// The original destination of the connection behind these features, or null when it was not redirected (the
-    /// socket's own address: connecting there would loop back into the proxy) or is not a socket.
+    /// The original destination of a connection, or null when it was not redirected (the socket's own address:
+    /// connecting there would loop back into the proxy).
     /// </summary>
-    public static IPEndPoint? Of(IFeatureCollection features)
+    private static IPEndPoint? Of(Socket socket)
     {
-        var socket = features.Get<IConnectionSocketFeature>()?.Socket;
-        if (socket?.LocalEndPoint is not IPEndPoint local)
+        if (socket.LocalEndPoint is not IPEndPoint local)
         {
             return null;
         }

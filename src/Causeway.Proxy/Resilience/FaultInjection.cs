@@ -11,6 +11,9 @@ public static class FaultInjection
 {
     public const string AbortBody = "fault filter abort";
 
+    /// <summary>Both of a request's fault rolls, made before anything is sent: the delay first, then the abort.</summary>
+    public static FaultStep Decide(Fault fault, Random random) => new(Delay(fault, random), Abort(fault, random));
+
     public static TimeSpan? Delay(Fault fault, Random random) =>
         fault.DelayMs > 0 && random.NextDouble() * 100 < fault.DelayPercent ? TimeSpan.FromMilliseconds(fault.DelayMs) : null;
 
@@ -40,3 +43,6 @@ public static class FaultInjection
         var other => int.TryParse(other, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n) ? n : 2,
     };
 }
+
+/// <summary>What fault injection does to one request: wait this long first (null: no delay), then abort or not.</summary>
+public readonly record struct FaultStep(TimeSpan? Delay, bool Abort);

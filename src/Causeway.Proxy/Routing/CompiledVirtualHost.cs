@@ -58,32 +58,62 @@ public sealed class CompiledVirtualHost
     }
 }
 
-/// <summary>A route and its compiled match.</summary>
-public sealed class CompiledRoute(Route route)
+/// <summary>
+/// A route compiled once per snapshot: its match, its resilience policy, its destinations with their header
+/// operations, its rewrite, its CORS origins and its own header operations. A request reads these; it never parses or
+/// formats the snapshot's protobuf.
+/// </summary>
+public sealed class CompiledRoute
 {
-    public Route Route { get; } = route;
+    private readonly RouteDestination[] destinations;
 
-    internal CompiledMatch Match { get; } = new(route.Match);
+    public CompiledRoute(Route route)
+    {
+        Route = route;
+        Match = new CompiledMatch(route.Match);
+        Policy = new Resilience.RoutePolicy(route);
+        var forward = route.ActionCase == Route.ActionOneofCase.Forward ? route.Forward : null;
+        destinations = forward is null ? [] : [.. forward.Clusters.Select(c => new RouteDestination(c))];
+        TotalWeight = (uint)destinations.Sum(d => (long)d.Weight);
+        Rewrite = PathRewrite.Compile(forward);
+        RewriteAuthority = forward is { RewriteAuthority.Length: > 0 } ? forward.RewriteAuthority : null;
+        Cors = route.Cors is { } cors ? new CorsOrigins(cors) : null;
+        RequestHeaders = HeaderEdits.Compile(route.RequestHeaders);
+        ResponseHeaders = HeaderEdits.Compile(route.ResponseHeaders);
+    }
+
+    public Route Route { get; }
+
+    internal CompiledMatch Match { get; }
 
     /// <summary>Retries, timeout, faults and rate limit, compiled with the snapshot.</summary>
-    public Resilience.RoutePolicy Policy { get; } = new(route);
+    public Resilience.RoutePolicy Policy { get; }
 
     /// <summary>Total of the relative weights (0 when the route does not forward).</summary>
-    public uint TotalWeight { get; } = route.ActionCase == Route.ActionOneofCase.Forward ? (uint)route.Forward.Clusters.Sum(c => (long)c.Weight) : 0;
+    public uint TotalWeight { get; }
+
+    public PathRewrite? Rewrite { get; }
+
+    /// <summary>Istio's <c>rewrite.authority</c>, or null to keep the request's.</summary>
+    public string? RewriteAuthority { get; }
+
+    public CorsOrigins? Cors { get; }
+
+    public HeaderEdits? RequestHeaders { get; }
+
+    public HeaderEdits? ResponseHeaders { get; }
 
     /// <summary>Picks a destination by relative weight; <paramref name="roll"/> is uniform in [0, TotalWeight).</summary>
-    public WeightedCluster? Pick(uint roll)
+    public RouteDestination? Pick(uint roll)
     {
-        var clusters = Route.Forward.Clusters;
-        for (var i = 0; i < clusters.Count; i++) // indexed: RepeatedField's enumerator is an allocated iterator
+        foreach (var d in destinations)
         {
-            var c = clusters[i];
-            if (roll < c.Weight)
+            if (roll < d.Weight)
             {
-                return c;
+                return d;
             }
 
-            roll -= c.Weight;
+            roll -= d.Weight;
         }
 
         return null;

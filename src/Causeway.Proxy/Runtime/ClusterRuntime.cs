@@ -25,6 +25,12 @@ public sealed class ClusterRuntime
     internal ClusterRuntime(Cluster cluster, IReadOnlyList<UpstreamEndpoint> endpoints, Func<IReadOnlyList<UpstreamEndpoint>, ILoadBalancer> balancerFor, UpstreamPool pool, ClusterState state)
     {
         Cluster = cluster;
+        Protocol = cluster.Protocol switch
+        {
+            "HTTP2" or "GRPC" => UpstreamProtocol.Http2,
+            "AUTO" => UpstreamProtocol.Auto,
+            _ => UpstreamProtocol.Http1,
+        };
         Endpoints = endpoints;
         Healthy = endpoints.Where(e => e.Healthy).ToArray();
         this.balancerFor = balancerFor;
@@ -46,8 +52,10 @@ public sealed class ClusterRuntime
 
     internal UpstreamPool Pool { get; }
 
-    /// <summary>Whether requests to this cluster speak HTTP/2 (h2c) upstream: declared HTTP2/gRPC ports.</summary>
-    public bool UpstreamHttp2 => Cluster.Protocol is "HTTP2" or "GRPC";
+    public UpstreamProtocol Protocol { get; }
+
+    /// <summary>Whether a request that came in as HTTP/2 (or not) goes upstream as HTTP/2 (h2c).</summary>
+    public bool UpstreamHttp2(bool downstreamHttp2) => Protocol == UpstreamProtocol.Http2 || (Protocol == UpstreamProtocol.Auto && downstreamHttp2);
 
     public bool IsHashed => Cluster.Hash is not null;
 

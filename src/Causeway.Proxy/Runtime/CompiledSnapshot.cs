@@ -1,6 +1,6 @@
 using Causeway.Protocol.V1;
-using Causeway.Proxy.Listeners;
 using Causeway.Proxy.Routing;
+using Causeway.Proxy.Security;
 
 namespace Causeway.Proxy.Runtime;
 
@@ -17,6 +17,7 @@ public sealed class CompiledSnapshot
         RouteTables = routeTables;
         Clusters = clusters;
         Listeners = source.Listeners.ToDictionary(l => l.Name, StringComparer.Ordinal);
+        PeerMetadata = source.Proxy is { } me ? Telemetry.PeerMetadata.Encode(me) : null;
         ListenerRateLimits = source.Listeners.Where(l => l.RateLimit is { MaxTokens: > 0 }).ToDictionary(
             l => l.Name,
             l => new Resilience.TokenBucket((int)l.RateLimit.MaxTokens, (int)Math.Max(1, l.RateLimit.TokensPerFill), TimeSpan.FromMilliseconds(l.RateLimit.FillIntervalMs)),
@@ -33,8 +34,11 @@ public sealed class CompiledSnapshot
 
     public IReadOnlyDictionary<string, Listener> Listeners { get; }
 
-    /// <summary>The access log writer, when the snapshot turns access logs on.</summary>
-    public Telemetry.AccessLogWriter? AccessLog { get; internal set; }
+    /// <summary>The access log, when the snapshot turns access logs on.</summary>
+    public Telemetry.CompiledAccessLog? AccessLog { get; internal set; }
+
+    /// <summary>This proxy's metadata exchange headers (Istio's x-envoy-peer-metadata), encoded once.</summary>
+    public Telemetry.PeerMetadata.Own? PeerMetadata { get; }
 
     /// <summary>Listener-wide token buckets (Gateway rate limit annotation), by listener name.</summary>
     public IReadOnlyDictionary<string, Resilience.TokenBucket> ListenerRateLimits { get; }

@@ -1,7 +1,7 @@
 using Causeway.Protocol.V1;
 using Causeway.Proxy.Balancing;
-using Causeway.Proxy.Listeners;
 using Causeway.Proxy.Routing;
+using Causeway.Proxy.Security;
 
 namespace Causeway.Proxy.Runtime;
 
@@ -61,12 +61,8 @@ public sealed class ProxyState : IDisposable
 
     private CompiledSnapshot Compile(ProxySnapshot snapshot)
     {
-        if (snapshot.AccessLog is { } log)
-        {
-            // Compiled now, so a filter this proxy cannot read rejects the snapshot and the last good one keeps serving.
-            Telemetry.RequestAttributes.FilterFor(log, server: false);
-        }
-
+        // Filters compiled first, so one this proxy cannot read rejects the snapshot and the last good one keeps serving.
+        var accessLog = snapshot.AccessLog is { } log ? new Telemetry.CompiledAccessLog(log) : null;
         var tables = snapshot.RouteTables.ToDictionary(t => t.Name, t => new CompiledRouteTable(t), StringComparer.Ordinal);
         var tls = snapshot.Listeners.Where(l => l.Tls is not null)
             .ToDictionary(l => l.Name, l => new ListenerTls(l.Tls, l.Protocol == ListenerProtocol.Http), StringComparer.Ordinal);
@@ -123,7 +119,13 @@ public sealed class ProxyState : IDisposable
         pools = newPools;
         hosts = newHosts;
         clusterStates = newStates;
-        return new CompiledSnapshot(snapshot, tables, clusters, tls) { AccessLog = AccessLogFor(snapshot.AccessLog) };
+        var writer = AccessLogFor(snapshot.AccessLog);
+        if (accessLog is not null)
+        {
+            accessLog.Writer = writer!;
+        }
+
+        return new CompiledSnapshot(snapshot, tables, clusters, tls) { AccessLog = accessLog };
     }
 
     /// <summary>The writer for the snapshot's access log: kept while its file and encoding stay the same.</summary>

@@ -1,7 +1,3 @@
-using Causeway.Protocol.V1;
-using Causeway.Proxy.Balancing;
-using Causeway.Proxy.Forwarding;
-using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 
 namespace Causeway.Proxy.Telemetry;
@@ -13,27 +9,28 @@ namespace Causeway.Proxy.Telemetry;
 /// </summary>
 internal static class AccessLogging
 {
-    public static void Log(
-        AccessLogWriter? writer, ProxySnapshot? snapshot, HttpContext ctx, TrafficDirection direction, long start,
-        int status, string flag, string cluster, UpstreamEndpoint? endpoint, string requestId, string routeName, long bytesReceived, long bytesSent, bool fromUpstream)
+    public static void Log(CompiledAccessLog? log, in FinishedRequest finished)
     {
-        if (writer is null || snapshot?.AccessLog is not { } settings || !(direction == TrafficDirection.Inbound ? settings.Server : settings.Client))
+        if (log is null || !log.Logs(finished.Direction))
         {
             return;
         }
 
+        var ctx = finished.Context;
+        var (status, flag, cluster, endpoint, requestId) = (finished.Status, finished.Flags, finished.ClusterName, finished.Endpoint, finished.RequestId);
+        var (bytesReceived, bytesSent) = (finished.RequestBytes, finished.ResponseBytes);
         var request = ctx.Request;
-        var elapsed = System.Diagnostics.Stopwatch.GetElapsedTime(start);
-        var details = Details(flag, fromUpstream);
-        var route = RouteToken(routeName);
-        if (RequestAttributes.FilterFor(settings, direction == TrafficDirection.Inbound) is { } filter &&
+        var elapsed = System.Diagnostics.Stopwatch.GetElapsedTime(finished.Start);
+        var details = Details(flag, finished.FromUpstream);
+        var route = RouteToken(finished.RouteName);
+        if (log.FilterFor(finished.Direction) is { } filter &&
             !filter.Matches(new RequestAttributes(ctx, status, flag, details, cluster, endpoint, route, bytesReceived, bytesSent, elapsed, requestId)))
         {
             return; // Telemetry accessLogging filter: only the requests it holds for are logged
         }
 
         var target = ctx.Features.Get<IHttpRequestFeature>()?.RawTarget ?? request.Path + request.QueryString;
-        writer.Log(new AccessLogEntry(
+        log.Writer.Log(new AccessLogEntry(
             DateTimeOffset.UtcNow - elapsed,
             request.Method,
             target,

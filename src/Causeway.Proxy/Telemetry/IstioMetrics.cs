@@ -4,8 +4,6 @@ using System.Text;
 using Causeway.Protocol.Metrics;
 using Causeway.Protocol.V1;
 using Causeway.Proxy.Balancing;
-using Causeway.Proxy.Runtime;
-using Microsoft.AspNetCore.Http;
 
 namespace Causeway.Proxy.Telemetry;
 
@@ -23,8 +21,10 @@ public sealed class IstioMetrics
     private readonly ConcurrentDictionary<TcpKey, TcpSeries> tcp = new();
 
     /// <summary>How requests are reported: from the proxy's own identity and the route's destination.</summary>
-    public void RecordRequest(ProxySnapshot? snapshot, TrafficDirection direction, ClusterRuntime? cluster, UpstreamEndpoint? endpoint, int code, string flags, bool grpc, int grpcStatus, double durationMs, long requestBytes, long responseBytes, long requestMessages = 0, long responseMessages = 0, HttpContext? request = null)
+    internal void RecordRequest(in FinishedRequest finished, double durationMs)
     {
+        var (snapshot, direction, cluster, endpoint, code, flags) = (finished.Snapshot, finished.Direction, finished.Cluster, finished.Endpoint, finished.Status, finished.Flags);
+        var (grpc, grpcStatus, request) = (finished.Grpc, finished.GrpcStatus, finished.Context);
         if (snapshot is { IstioMetricsDisabled: true })
         {
             return;
@@ -47,16 +47,16 @@ public sealed class IstioMetrics
         Interlocked.Increment(ref series.Count);
         if (grpc)
         {
-            Interlocked.Add(ref series.RequestMessages, requestMessages);
-            Interlocked.Add(ref series.ResponseMessages, responseMessages);
+            Interlocked.Add(ref series.RequestMessages, finished.RequestMessages);
+            Interlocked.Add(ref series.ResponseMessages, finished.ResponseMessages);
         }
 
         series.Duration.Observe(durationMs);
-        series.RequestBytes.Observe(requestBytes);
-        series.ResponseBytes.Observe(responseBytes);
+        series.RequestBytes.Observe(finished.RequestBytes);
+        series.ResponseBytes.Observe(finished.ResponseBytes);
     }
 
-    public void TcpOpened(ProxySnapshot? snapshot, TrafficDirection direction, ClusterRuntime cluster, UpstreamEndpoint? endpoint)
+    public void TcpOpened(ProxySnapshot? snapshot, TrafficDirection direction, Cluster cluster, UpstreamEndpoint? endpoint)
     {
         if (snapshot is not { IstioMetricsDisabled: true })
         {
@@ -64,7 +64,7 @@ public sealed class IstioMetrics
         }
     }
 
-    public void TcpClosed(ProxySnapshot? snapshot, TrafficDirection direction, ClusterRuntime cluster, UpstreamEndpoint? endpoint, string flags, long sent, long received)
+    public void TcpClosed(ProxySnapshot? snapshot, TrafficDirection direction, Cluster cluster, UpstreamEndpoint? endpoint, string flags, long sent, long received)
     {
         if (snapshot is { IstioMetricsDisabled: true })
         {
@@ -79,7 +79,7 @@ public sealed class IstioMetrics
 
     private const string ResponseFlagsNone = "-";
 
-    private TcpSeries Tcp(ProxySnapshot? snapshot, TrafficDirection direction, ClusterRuntime cluster, UpstreamEndpoint? endpoint, string flags)
+    private TcpSeries Tcp(ProxySnapshot? snapshot, TrafficDirection direction, Cluster cluster, UpstreamEndpoint? endpoint, string flags)
     {
         var inbound = direction == TrafficDirection.Inbound;
         var key = new TcpKey(inbound, cluster.Name, endpoint?.Source.Workload ?? "", flags, MetricTagValues.Of(SideOf(snapshot, inbound), null, 0));
@@ -169,10 +169,10 @@ public sealed class IstioMetrics
     /// reports) or from the caller's metadata exchange header (for destination reports; <c>unknown</c> without one).
     /// Principals are <c>unknown</c> until mTLS identities land.
     /// </summary>
-    private static List<(string Name, string Value)> Labels(ProxySnapshot? snapshot, bool inbound, ClusterRuntime? cluster, UpstreamEndpoint? endpoint, string protocol, PeerMetadata.Peer? caller = null)
+    private static List<(string Name, string Value)> Labels(ProxySnapshot? snapshot, bool inbound, Cluster? cluster, UpstreamEndpoint? endpoint, string protocol, PeerMetadata.Peer? caller = null)
     {
         var me = snapshot?.Proxy;
-        var service = cluster?.Cluster.Service ?? "";
+        var service = cluster?.Service ?? "";
         var (serviceName, serviceNamespace) = SplitService(service);
         Peer self = me is null ? Peer.Unknown : new Peer(me.Name, me.Namespace, me.Labels);
         Peer destination;

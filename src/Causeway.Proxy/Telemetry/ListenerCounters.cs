@@ -3,7 +3,7 @@ namespace Causeway.Proxy.Telemetry;
 /// <summary>
 /// One listener's counters under Envoy's names: downstream connections (total and active, counted in the
 /// listener's connection middleware) and downstream requests by response class (counted where the proxy records a
-/// request). Kept by name in <see cref="Forwarding.ProxyStats"/>, so they survive snapshot updates; lock-free.
+/// request). Kept by name in <see cref="ProxyStats"/>, so they survive snapshot updates; lock-free.
 /// </summary>
 public sealed class ListenerCounters(string name)
 {

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Runtime.CompilerServices;
 using Causeway.Protocol.V1;
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
@@ -22,11 +21,8 @@ public static class PeerMetadata
     /// <summary>Different peers a proxy remembers decoded; past this, headers are decoded per request (not kept).</summary>
     private const int MaxRemembered = 1024;
 
-    private static readonly ConditionalWeakTable<ProxyIdentity, Own> Encoded = [];
     private static readonly ConcurrentDictionary<string, Peer?> Decoded = new(StringComparer.Ordinal);
 
-    /// <summary>This proxy's two header values, encoded once per identity (one per snapshot).</summary>
-    public static Own For(ProxyIdentity me) => Encoded.GetValue(me, Encode);
 
     public static bool IsExchangeHeader(string name) =>
         name.Equals(Header, StringComparison.OrdinalIgnoreCase) || name.Equals(IdHeader, StringComparison.OrdinalIgnoreCase);
@@ -53,7 +49,8 @@ public static class PeerMetadata
         return peer;
     }
 
-    private static Own Encode(ProxyIdentity me)
+    /// <summary>This proxy's two header values, encoded when a snapshot is compiled.</summary>
+    public static Own Encode(ProxyIdentity me)
     {
         var labels = new Struct();
         foreach (var (k, v) in me.Labels)

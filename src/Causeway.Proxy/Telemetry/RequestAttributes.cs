@@ -1,6 +1,4 @@
-using System.Runtime.CompilerServices;
 using Causeway.Expressions;
-using Causeway.Protocol.V1;
 using Causeway.Proxy.Balancing;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
@@ -23,13 +21,6 @@ internal sealed class RequestAttributes(
         ["URX"] = 0x8000, ["SI"] = 0x10000, ["IH"] = 0x20000, ["DPE"] = 0x40000, ["UMSDR"] = 0x80000, ["RFCF"] = 0x100000,
         ["NFCF"] = 0x200000, ["DT"] = 0x400000, ["UPE"] = 0x800000, ["NC"] = 0x1000000, ["OM"] = 0x2000000,
     };
-
-    /// <summary>Filters compiled once per access log setting (one per snapshot), not per request.</summary>
-    private static readonly ConditionalWeakTable<AccessLog, CelNode?[]> Compiled = [];
-
-    /// <summary>The side's compiled filter, or null when every request is logged.</summary>
-    public static CelNode? FilterFor(AccessLog settings, bool server) => Compiled.GetValue(settings, s =>
-        [s.ClientFilter.Length > 0 ? CelParser.Parse(s.ClientFilter) : null, s.ServerFilter.Length > 0 ? CelParser.Parse(s.ServerFilter) : null])[server ? 1 : 0];
 
     public bool TryResolve(string name, out object? value)
     {

@@ -93,27 +93,30 @@ public sealed class Tracer : IDisposable
     }
 
     /// <summary>Istio's span tags, then the span ends (the batch processor exports it later).</summary>
-    public static void End(Activity? span, HttpContext ctx, ProxySnapshot? snapshot, string cluster, int status, string flags, string requestId, long requestBytes, long responseBytes)
+    internal static void End(Activity? span, in FinishedRequest request)
     {
         if (span is null)
         {
             return;
         }
 
+        var ctx = request.Context;
+        var snapshot = request.Snapshot;
+        var (cluster, status, flags) = (request.ClusterName, request.Status, request.Flags);
         var me = snapshot?.Proxy;
         span.SetTag("component", "proxy");
         span.SetTag("node_id", me is null ? "" : $"{me.Role.ToString().ToLowerInvariant()}~{me.Address}~{me.Name}.{me.Namespace}");
         span.SetTag("istio.namespace", me?.Namespace);
         span.SetTag("istio.canonical_service", me is null ? null : IstioCanonical.ServiceOf(me.Labels, me.Name));
         span.SetTag("istio.mesh_id", "cluster.local");
-        span.SetTag("guid:x-request-id", requestId);
+        span.SetTag("guid:x-request-id", request.RequestId);
         span.SetTag("http.url", $"{ctx.Request.Scheme}://{ctx.Request.Host}{ctx.Request.Path}{ctx.Request.QueryString}");
         span.SetTag("http.method", ctx.Request.Method);
         span.SetTag("http.protocol", ctx.Request.Protocol);
         span.SetTag("http.status_code", status);
         span.SetTag("response_flags", flags);
-        span.SetTag("request_size", requestBytes);
-        span.SetTag("response_size", responseBytes);
+        span.SetTag("request_size", request.RequestBytes);
+        span.SetTag("response_size", request.ResponseBytes);
         span.SetTag("upstream_cluster", cluster);
         span.SetTag("upstream_cluster.name", cluster);
         span.SetTag("user_agent", ctx.Request.Headers.UserAgent.ToString());

@@ -109,7 +109,7 @@ public sealed class PeerMetadataTests
     {
         var me = new Protocol.V1.ProxyIdentity { Role = Protocol.V1.ProxyRole.Sidecar, Name = "ratings-v1", Namespace = "bookinfo", Address = "10.1.2.3", ServiceAccount = "bookinfo-ratings" };
         me.Labels["app"] = "ratings";
-        var own = Telemetry.PeerMetadata.For(me);
+        var own = Telemetry.PeerMetadata.Encode(me);
         Assert.Equal("sidecar~10.1.2.3~ratings-v1.bookinfo~bookinfo.svc.cluster.local", own.Id);
         var fields = Google.Protobuf.WellKnownTypes.Struct.Parser.ParseFrom(Convert.FromBase64String(own.Metadata)).Fields;
         Assert.Equal("ratings-v1", fields["WORKLOAD_NAME"].StringValue);

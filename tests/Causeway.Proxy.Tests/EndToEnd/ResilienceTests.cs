@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Net;
-using Causeway.Proxy.Runtime;
+using Causeway.Proxy.Resilience;
 using Causeway.Proxy.Tests.Support;
 
 namespace Causeway.Proxy.Tests.EndToEnd;

@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using System.Text;
 
-namespace Causeway.Proxy.Forwarding;
+namespace Causeway.Proxy.Telemetry;
 
 /// <summary>
 /// Counters of what the proxy did: requests by response code and flag, per cluster. Lock-free increments; the
@@ -10,19 +10,19 @@ namespace Causeway.Proxy.Forwarding;
 public sealed class ProxyStats
 {
     /// <summary>Istio's standard metrics, rendered at /stats/prometheus.</summary>
-    public Telemetry.IstioMetrics Istio { get; } = new();
+    public IstioMetrics Istio { get; } = new();
 
     /// <summary>Spans for sampled requests (exported when the proxy has an OTLP endpoint).</summary>
-    public Telemetry.Tracer Tracer { get; init; } = new(null);
+    public Tracer Tracer { get; init; } = new(null);
 
     private readonly ConcurrentDictionary<(string Cluster, int Code, string Flag), long[]> requests = new();
-    private readonly ConcurrentDictionary<string, Telemetry.ListenerCounters> listeners = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, ListenerCounters> listeners = new(StringComparer.Ordinal);
 
     /// <summary>A listener's counters, created on first use and kept across snapshots (looked up once per listener start, not per request).</summary>
-    public Telemetry.ListenerCounters Listener(string name) => listeners.GetOrAdd(name, n => new Telemetry.ListenerCounters(n));
+    public ListenerCounters Listener(string name) => listeners.GetOrAdd(name, n => new ListenerCounters(n));
 
     /// <summary>Every listener's counters, by name.</summary>
-    public IEnumerable<Telemetry.ListenerCounters> Listeners => listeners.Values.OrderBy(l => l.Name, StringComparer.Ordinal);
+    public IEnumerable<ListenerCounters> Listeners => listeners.Values.OrderBy(l => l.Name, StringComparer.Ordinal);
 
     public void Record(string cluster, int code, string flag)
     {

@@ -3,9 +3,8 @@ using System.Security.Authentication;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Causeway.Protocol.V1;
-using Causeway.Proxy.Security;
 
-namespace Causeway.Proxy.Listeners;
+namespace Causeway.Proxy.Security;
 
 /// <summary>
 /// A listener's TLS, compiled once per snapshot: each Gateway server's certificate loaded (inline PEM or files read

@@ -1,4 +1,4 @@
-namespace Causeway.Proxy.Forwarding;
+namespace Causeway.Proxy.Telemetry;
 
 /// <summary>Envoy's response flags, with the meaning `causeway explain --flag` will print.</summary>
 public static class ResponseFlags
@@ -21,4 +21,14 @@ public static class ResponseFlags
 
     /// <summary>Several flags as Envoy prints them: comma-separated.</summary>
     public static string Join(string a, string b) => a == None ? b : b == None ? a : a + "," + b;
+
+    /// <summary>
+    /// The flags of a response that streamed back from upstream: a stream cut because the route timeout fired is UT,
+    /// not the client's DC (the route timeout covers the whole response); an answer that retries could not improve on
+    /// is URX.
+    /// </summary>
+    public static string AfterResponse(string flags, bool routeTimeoutFired, bool retriesExhausted) =>
+        flags == DownstreamConnectionTermination && routeTimeoutFired ? UpstreamRequestTimeout
+        : flags == None && retriesExhausted ? RetryLimitExceeded
+        : flags;
 }

@@ -1,10 +1,10 @@
 using System.Net.Sockets;
 using Causeway.Protocol.V1;
-using Causeway.Proxy.Forwarding;
 using Causeway.Proxy.Runtime;
+using Causeway.Proxy.Telemetry;
 using Microsoft.AspNetCore.Connections;
 
-namespace Causeway.Proxy.Listeners;
+namespace Causeway.Proxy.Forwarding;
 
 /// <summary>
 /// Opaque TCP: each accepted connection goes to a host of the listener's cluster (weighted, then balanced) and
@@ -29,7 +29,7 @@ internal sealed class TcpRelay(ProxyState state, ProxyStats stats, string listen
         }
 
         var endpoint = cluster.IsOriginalDestination
-            ? OriginalDestination.Of(connection.Features) is { } original ? cluster.OriginalDestinationHost(original) : null
+            ? connection.Features.Get<IOriginalDestinationFeature>()?.Destination is { } original ? cluster.OriginalDestinationHost(original) : null
             : cluster.Pick(null, null, random);
         if (endpoint is null)
         {
@@ -78,7 +78,7 @@ internal sealed class TcpRelay(ProxyState state, ProxyStats stats, string listen
             return;
         }
 
-        stats.Istio.TcpOpened(snapshot.Source, direction, cluster, endpoint);
+        stats.Istio.TcpOpened(snapshot.Source, direction, cluster.Cluster, endpoint);
         long sent = 0, received = 0;
         var flag = ResponseFlags.None;
         try
@@ -87,8 +87,8 @@ internal sealed class TcpRelay(ProxyState state, ProxyStats stats, string listen
             await using var downIn = connection.Transport.Input.AsStream();
             await using var downOut = connection.Transport.Output.AsStream();
             using var done = CancellationTokenSource.CreateLinkedTokenSource(connection.ConnectionClosed);
-            var toUpstream = HttpForwarder.PumpAsync(downIn, upstreamStream, done.Token);
-            var toDownstream = HttpForwarder.PumpAsync(upstreamStream, downOut, done.Token);
+            var toUpstream = StreamPump.PumpAsync(downIn, upstreamStream, done.Token);
+            var toDownstream = StreamPump.PumpAsync(upstreamStream, downOut, done.Token);
             await Task.WhenAny(toUpstream, toDownstream).ConfigureAwait(false);
 
             // Half-close: let the other direction drain briefly, then end both.
@@ -106,7 +106,7 @@ internal sealed class TcpRelay(ProxyState state, ProxyStats stats, string listen
         {
             endpoint.End();
             stats.Record(cluster.Name, 0, flag);
-            stats.Istio.TcpClosed(snapshot.Source, direction, cluster, endpoint, flag, sent, received);
+            stats.Istio.TcpClosed(snapshot.Source, direction, cluster.Cluster, endpoint, flag, sent, received);
         }
     }
 

@@ -1,7 +1,8 @@
 using Causeway.Protocol.Metrics;
 using Causeway.Proxy.Runtime;
+using Causeway.Proxy.Telemetry;
 
-namespace Causeway.Proxy.Telemetry;
+namespace Causeway.Proxy.Admin;
 
 /// <summary>
 /// The proxy's own statistics in the Prometheus text format, beside Istio's standard metrics: per cluster what
