@@ -42,6 +42,9 @@ public class CelTests
     [InlineData("request.url_path.startsWith('/api/') && !request.url_path.endsWith('.css')", true)]
     [InlineData("request.url_path.contains('v2')", false)]
     [InlineData("request.url_path.matches('^/api/v[0-9]+/')", true)]
+    [InlineData("request.url_path.matches('v[0-9]')", true)] // unanchored, as CEL's matches (RE2 partial match)
+    [InlineData("request.url_path.matches('^v[0-9]')", false)]
+    [InlineData("request.host.matches(request.headers['x-user'])", false)] // a pattern known only per request
     [InlineData("request.headers['x-user'] == 'jason'", true)]
     [InlineData("has(request.headers.x_missing)", false)]
     [InlineData("'x-user' in request.headers", true)]
@@ -77,6 +80,8 @@ public class CelTests
     [InlineData("(response.code == 1", "expected ')'")]
     [InlineData("response.code # 1", "unexpected character '#' at 15")]
     [InlineData("has(response)", "has() takes one field selection")]
+    [InlineData("request.path.matches('(a)\\\\1')", "invalid RE2 pattern")] // backreferences are not RE2, and a literal pattern is checked when parsed
+    [InlineData("request.path.matches('(?=x)')", "invalid RE2 pattern")]
     public void Syntax_errors_say_where(string expression, string message) =>
         Assert.Contains(message, Assert.Throws<FormatException>(() => CelParser.Parse(expression)).Message, StringComparison.Ordinal);
 

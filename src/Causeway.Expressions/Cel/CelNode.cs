@@ -171,8 +171,28 @@ internal sealed record CelBinary(string Op, CelNode Left, CelNode Right) : CelNo
     }
 }
 
+/// <summary>
+/// <c>s.matches('re')</c> with a literal pattern: compiled once when the expression is parsed (RE2 syntax on .NET's
+/// non-backtracking engine, unanchored as CEL's <c>matches</c>), so a filter never builds a regex per request.
+/// </summary>
+internal sealed record CelMatches(CelNode Target, System.Text.RegularExpressions.Regex Pattern) : CelNode
+{
+    public override object? Evaluate(ICelActivation activation) => CelOps.Settle(Target.Evaluate(activation)) switch
+    {
+        CelError e => e,
+        string s => Pattern.IsMatch(s),
+        var other => new CelError($"no function matches for {CelOps.TypeName(other)}"),
+    };
+}
+
 internal sealed record CelCall(CelNode? Target, string Function, IReadOnlyList<CelNode> Arguments) : CelNode
 {
+    /// <summary>A call, or its compiled form where one exists (a <c>matches</c> with a literal pattern).</summary>
+    public static CelNode Of(CelNode? target, string function, IReadOnlyList<CelNode> arguments) =>
+        function == "matches" && target is not null && arguments is [CelLiteral { Value: string pattern }]
+            ? new CelMatches(target, CelOps.Re2Regex(pattern) ?? throw new FormatException($"matches: invalid RE2 pattern \"{pattern}\": {Re2Syntax.Validate(pattern)}"))
+            : new CelCall(target, function, arguments);
+
     public override object? Evaluate(ICelActivation activation)
     {
         var target = Target is null ? null : CelOps.Settle(Target.Evaluate(activation));

@@ -79,15 +79,25 @@ internal static class CelOps
         return match.Groups[1].Value == "-" ? -total : total;
     }
 
-    public static object Matches(string text, string pattern)
+    /// <summary>CEL's <c>matches</c> with a pattern known only at evaluation: RE2 syntax, linear time, unanchored.</summary>
+    public static object Matches(string text, string pattern) =>
+        Re2Regex(pattern) is { } regex ? regex.IsMatch(text) : new CelError($"matches: invalid RE2 pattern \"{pattern}\"");
+
+    /// <summary>An RE2 pattern on .NET's non-backtracking engine; null when it is not valid RE2.</summary>
+    public static Regex? Re2Regex(string pattern)
     {
+        if (Re2Syntax.Validate(pattern) is not null)
+        {
+            return null;
+        }
+
         try
         {
-            return Regex.IsMatch(text, pattern, RegexOptions.CultureInvariant, TimeSpan.FromMilliseconds(10));
+            return new Regex(Re2Syntax.ToDotNet(pattern), RegexOptions.NonBacktracking | RegexOptions.CultureInvariant);
         }
-        catch (Exception e) when (e is ArgumentException or RegexMatchTimeoutException)
+        catch (ArgumentException)
         {
-            return new CelError($"matches: {e.Message}");
+            return null;
         }
     }
 

@@ -217,7 +217,7 @@ public sealed class CelParser
             if (Accept("."))
             {
                 var name = Identifier();
-                node = Accept("(") ? new CelCall(node, name, Arguments()) : new CelSelect(node, name);
+                node = Accept("(") ? CelCall.Of(node, name, Arguments()) : new CelSelect(node, name);
             }
             else if (Accept("["))
             {
@@ -260,7 +260,7 @@ public sealed class CelParser
                     return args is [CelSelect field] ? new CelHas(field) : throw new FormatException($"has() takes one field selection (has(a.b)), at {token.At + 1}");
                 }
 
-                return new CelCall(null, token.Text, args);
+                return CelCall.Of(null, token.Text, args);
             case "symbol" when token.Text == "(":
                 next++;
                 var inner = Conditional();
