@@ -10,20 +10,21 @@ namespace Causeway.Proxy;
 
 /// <summary>
 /// A running proxy: state (the current compiled snapshot), listeners reconciled with it, the request handler and
-/// the admin listener. Snapshots come from outside (the static config source, later the control plane).
+/// the admin endpoints, all served by one Kestrel server. Snapshots come from outside: the control plane's client, or
+/// static mode's compiler in the <c>causeway</c> CLI.
 /// </summary>
 public sealed class ProxyHost : IAsyncDisposable
 {
     private readonly ListenerManager listeners;
-    private readonly AdminServer admin;
+    private readonly ListenerServer server;
     private string lastStatus = "starting";
 
-    private ProxyHost(ProxyOptions options, ProxyState state, ProxyStats stats, AdminServer admin)
+    private ProxyHost(ProxyOptions options, ProxyState state, ProxyStats stats, ListenerServer server)
     {
         State = state;
         Stats = stats;
-        this.admin = admin;
-        listeners = new ListenerManager(options, state, stats, new ProxyRequestHandler(state, stats));
+        this.server = server;
+        listeners = new ListenerManager(options, stats, server.Transport);
         listeners.BindFailed += message => Report(message);
     }
 
@@ -31,7 +32,7 @@ public sealed class ProxyHost : IAsyncDisposable
 
     public ProxyStats Stats { get; }
 
-    public int AdminPort => admin.Port;
+    public int AdminPort => server.AdminPort;
 
     public IReadOnlyCollection<IPEndPoint> BoundListeners => listeners.Bound;
 
@@ -43,8 +44,9 @@ public sealed class ProxyHost : IAsyncDisposable
         var state = new ProxyState();
         var stats = new ProxyStats { Tracer = new Telemetry.Tracer(options.TracingEndpoint) };
         ProxyHost? host = null;
-        var admin = await AdminServer.StartAsync(new IPEndPoint(options.AdminAddress, options.AdminPort), state, stats, () => host?.lastStatus ?? "").ConfigureAwait(false);
-        host = new ProxyHost(options, state, stats, admin);
+        var admin = AdminEndpoints.Handler(state, stats, () => host?.lastStatus ?? "");
+        var server = await ListenerServer.StartAsync(new IPEndPoint(options.AdminAddress, options.AdminPort), admin, state, stats, new ProxyRequestHandler(state, stats)).ConfigureAwait(false);
+        host = new ProxyHost(options, state, stats, server);
         return host;
     }
 
@@ -78,7 +80,7 @@ public sealed class ProxyHost : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await listeners.DisposeAsync().ConfigureAwait(false);
-        await admin.DisposeAsync().ConfigureAwait(false);
+        await server.DisposeAsync().ConfigureAwait(false);
         State.Dispose();
         Stats.Tracer.Dispose(); // flushes spans still queued for export
     }

@@ -10,9 +10,10 @@ namespace Causeway.Proxy.Forwarding;
 /// Opaque TCP: each accepted connection goes to a host of the listener's cluster (weighted, then balanced) and
 /// bytes are relayed both ways until either side closes. A connection that cannot be placed is closed (UH/UF).
 /// </summary>
-internal sealed class TcpRelay(ProxyState state, ProxyStats stats, string listenerName, Random random)
+internal sealed class TcpRelay(ProxyState state, ProxyStats stats, Random random)
 {
-    public async Task HandleAsync(ConnectionContext connection)
+    /// <summary>Relays one connection of the listener <paramref name="listenerName"/>.</summary>
+    public async Task HandleAsync(ConnectionContext connection, string listenerName)
     {
         var snapshot = state.Current;
         if (snapshot is null || !snapshot.Listeners.TryGetValue(listenerName, out var listener) || listener.Tcp is null)

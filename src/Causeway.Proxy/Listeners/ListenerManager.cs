@@ -1,19 +1,18 @@
 using System.Net;
+using System.Net.Sockets;
 using Causeway.Protocol.V1;
-using Causeway.Proxy.Forwarding;
-using Causeway.Proxy.Runtime;
 using Causeway.Proxy.Telemetry;
 
 namespace Causeway.Proxy.Listeners;
 
 /// <summary>
-/// Keeps the running listeners equal to the snapshot's: starts new ones, stops removed ones, leaves the rest alone
-/// (their connections stay up). A listener that cannot bind is reported and the others still run.
+/// Keeps the listening sockets equal to the snapshot's listeners: binds new ones, closes and drains removed ones,
+/// leaves the rest alone (their connections stay up). Only a change of a listener's address, port, protocol or TLS
+/// makes a new socket. A listener that cannot bind is reported and the others still run.
 /// </summary>
-internal sealed class ListenerManager(ProxyOptions options, ProxyState state, ProxyStats stats, ProxyRequestHandler handler) : IAsyncDisposable
+internal sealed class ListenerManager(ProxyOptions options, ProxyStats stats, ListenerTransport transport) : IAsyncDisposable
 {
-    private readonly SniffingListenerFactory sniffing = new();
-    private readonly Dictionary<string, ListenerHost> running = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, ListenerSocket> running = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim gate = new(1, 1);
 
     public event Action<string>? BindFailed;
@@ -24,7 +23,7 @@ internal sealed class ListenerManager(ProxyOptions options, ProxyState state, Pr
         {
             lock (running)
             {
-                return running.Values.Select(h => h.Bind).ToList();
+                return running.Values.Select(s => s.Bound).ToList();
             }
         }
     }
@@ -35,14 +34,17 @@ internal sealed class ListenerManager(ProxyOptions options, ProxyState state, Pr
         try
         {
             var wanted = listeners.Select(l => (Listener: l, Bind: BindOf(l))).Where(x => x.Bind is not null)
-                .ToDictionary(x => ListenerHost.KeyOf(x.Listener, x.Bind!), x => (x.Listener, Bind: x.Bind!));
+                .ToDictionary(x => KeyOf(x.Listener, x.Bind!), x => (x.Listener, Bind: x.Bind!));
             foreach (var key in running.Keys.Where(k => !wanted.ContainsKey(k)).ToList())
             {
-                await running[key].DisposeAsync().ConfigureAwait(false);
+                ListenerSocket removed;
                 lock (running)
                 {
+                    removed = running[key];
                     running.Remove(key);
                 }
+
+                await removed.DisposeAsync().ConfigureAwait(false);
             }
 
             foreach (var (key, (listener, bind)) in wanted)
@@ -54,13 +56,13 @@ internal sealed class ListenerManager(ProxyOptions options, ProxyState state, Pr
 
                 try
                 {
-                    var host = await ListenerHost.StartAsync(listener, bind, state, stats, handler, sniffing).ConfigureAwait(false);
+                    var socket = new ListenerSocket(listener, bind, stats.Listener(listener.Name), transport);
                     lock (running)
                     {
-                        running[key] = host;
+                        running[key] = socket;
                     }
                 }
-                catch (Exception ex) when (ex is IOException or System.Net.Sockets.SocketException or InvalidOperationException)
+                catch (SocketException ex)
                 {
                     BindFailed?.Invoke($"listener {listener.Name} could not bind {bind}: {ex.Message}");
                 }
@@ -71,6 +73,9 @@ internal sealed class ListenerManager(ProxyOptions options, ProxyState state, Pr
             gate.Release();
         }
     }
+
+    /// <summary>What identifies a listener's socket: its name, address, port, protocol and whether it terminates TLS.</summary>
+    private static string KeyOf(Listener listener, IPEndPoint bind) => $"{listener.Name}|{bind}|{listener.Protocol}|{(listener.Tls is null ? "plain" : "tls")}";
 
     /// <summary>Where a listener binds; null for an outbound listener without its own address when outbound listeners are off (local mode).</summary>
     private IPEndPoint? BindOf(Listener listener)
@@ -89,13 +94,18 @@ internal sealed class ListenerManager(ProxyOptions options, ProxyState state, Pr
 
     public async ValueTask DisposeAsync()
     {
-        foreach (var host in running.Values)
+        List<ListenerSocket> sockets;
+        lock (running)
         {
-            await host.DisposeAsync().ConfigureAwait(false);
+            sockets = [.. running.Values];
+            running.Clear();
         }
 
-        running.Clear();
-        sniffing.Dispose();
+        foreach (var socket in sockets)
+        {
+            await socket.DisposeAsync().ConfigureAwait(false);
+        }
+
         gate.Dispose();
     }
 }

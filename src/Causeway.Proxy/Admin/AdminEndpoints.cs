@@ -1,62 +1,38 @@
-using System.Net;
 using System.Text;
 using Causeway.Protocol.V1;
 using Causeway.Proxy.Runtime;
 using Causeway.Proxy.Telemetry;
 using Google.Protobuf;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-
-using Causeway.Proxy.Listeners;
 
 namespace Causeway.Proxy.Admin;
 
 /// <summary>
-/// The admin listener (127.0.0.1 only, port 15000 as Envoy's by default): readiness, and what the proxy believes,
-/// as JSON: the whole snapshot, listeners, routes, clusters with their endpoints' health and requests in flight, and
-/// the request counters.
+/// The admin endpoints (on 127.0.0.1 only, port 15000 as Envoy's by default; served by the proxy's one Kestrel
+/// server): readiness, and what the proxy believes, as JSON: the whole snapshot, listeners, routes, clusters with
+/// their endpoints' health and requests in flight, and the request counters.
 /// </summary>
-internal sealed class AdminServer : IAsyncDisposable
+internal static class AdminEndpoints
 {
     private static readonly JsonFormatter Json = new(JsonFormatter.Settings.Default.WithFormatDefaultValues(false).WithIndentation());
-    private readonly WebApplication app;
 
-    private AdminServer(WebApplication app) => this.app = app;
-
-    public int Port { get; private set; }
-
-    public static async Task<AdminServer> StartAsync(IPEndPoint bind, ProxyState state, ProxyStats stats, Func<string> status)
+    public static RequestDelegate Handler(ProxyState state, ProxyStats stats, Func<string> status) => async ctx =>
     {
-        var builder = LeanWebHost.CreateBuilder();
-        builder.WebHost.ConfigureKestrel(o => o.Listen(bind));
-        var app = builder.Build();
-        app.Run(async ctx =>
+        var snapshot = state.Current;
+        var (code, type, body) = ctx.Request.Path.Value switch
         {
-            var snapshot = state.Current;
-            var (code, type, body) = ctx.Request.Path.Value switch
-            {
-                "/ready" => snapshot is null ? (503, "text/plain", "NOT READY: no configuration yet\n") : (200, "text/plain", "LIVE\n"),
-                "/server_info" => (200, "application/json", $"{{\"version\":\"{snapshot?.Version}\",\"state\":\"{(snapshot is null ? "INITIALIZING" : "LIVE")}\",\"status\":{System.Text.Json.JsonSerializer.Serialize(status(), AdminJson.Default.String)}}}\n"),
-                "/config_dump" => snapshot is null ? (503, "text/plain", "no configuration\n") : (200, "application/json", Json.Format(Redacted(snapshot.Source)) + "\n"),
-                "/clusters" => (200, "text/plain", Clusters(snapshot)),
-                "/stats" => (200, "text/plain", stats.Render() + ClusterStats(snapshot) + ListenerStats(stats.Listeners)),
-                "/stats/prometheus" => (200, "text/plain; version=0.0.4", stats.Istio.Render(snapshot?.Source) + ProxyStatsExposition.Render(snapshot, stats.Listeners)),
-                _ => (404, "text/plain", "endpoints: /ready /server_info /config_dump /clusters /stats /stats/prometheus\n"),
-            };
-            ctx.Response.StatusCode = code;
-            ctx.Response.ContentType = type;
-            await ctx.Response.WriteAsync(body).ConfigureAwait(false);
-        });
-        await app.StartAsync().ConfigureAwait(false);
-        var server = new AdminServer(app);
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault();
-        server.Port = address is null ? bind.Port : new Uri(address).Port;
-        return server;
-    }
+            "/ready" => snapshot is null ? (503, "text/plain", "NOT READY: no configuration yet\n") : (200, "text/plain", "LIVE\n"),
+            "/server_info" => (200, "application/json", $"{{\"version\":\"{snapshot?.Version}\",\"state\":\"{(snapshot is null ? "INITIALIZING" : "LIVE")}\",\"status\":{System.Text.Json.JsonSerializer.Serialize(status(), AdminJson.Default.String)}}}\n"),
+            "/config_dump" => snapshot is null ? (503, "text/plain", "no configuration\n") : (200, "application/json", Json.Format(Redacted(snapshot.Source)) + "\n"),
+            "/clusters" => (200, "text/plain", Clusters(snapshot)),
+            "/stats" => (200, "text/plain", stats.Render() + ClusterStats(snapshot) + ListenerStats(stats.Listeners)),
+            "/stats/prometheus" => (200, "text/plain; version=0.0.4", stats.Istio.Render(snapshot?.Source) + ProxyStatsExposition.Render(snapshot, stats.Listeners)),
+            _ => (404, "text/plain", "endpoints: /ready /server_info /config_dump /clusters /stats /stats/prometheus\n"),
+        };
+        ctx.Response.StatusCode = code;
+        ctx.Response.ContentType = type;
+        await ctx.Response.WriteAsync(body).ConfigureAwait(false);
+    };
 
     /// <summary>The snapshot without private keys: Envoy's config_dump shows secrets as redacted, and so do we.</summary>
     private static ProxySnapshot Redacted(ProxySnapshot source)
@@ -149,12 +125,6 @@ internal sealed class AdminServer : IAsyncDisposable
         }
 
         return sb.ToString();
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        await app.StopAsync().ConfigureAwait(false);
-        await app.DisposeAsync().ConfigureAwait(false);
     }
 }
 

@@ -1,0 +1,169 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Sockets;
+using Causeway.Protocol.V1;
+using Causeway.Proxy.Telemetry;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Connections.Features;
+
+namespace Causeway.Proxy.Listeners;
+
+/// <summary>
+/// The listening socket of one snapshot listener: accepts, marks each connection with its listener (and its original
+/// destination, read only if asked) and queues it to the shared Kestrel server's endpoint for its kind, sniffing
+/// HTTP/1.1 from h2c on plaintext HTTP listeners. Removing the listener closes the socket and drains its
+/// connections: HTTP ones are asked to close after the request in flight, TCP relays end, and whatever is left after
+/// <see cref="DrainTime"/> is aborted.
+/// </summary>
+internal sealed class ListenerSocket : IAsyncDisposable
+{
+    private readonly Socket socket;
+    private readonly ListenerTransport transport;
+    private readonly ListenerFeature feature;
+    private readonly ConnectionKind? kind;
+    private readonly ConcurrentDictionary<ConnectionContext, byte> live = new();
+    private readonly CancellationTokenSource stop = new();
+    private readonly Task accepting;
+
+    /// <summary>Binds now: an address in use throws here, so the caller can name the listener that failed.</summary>
+    public ListenerSocket(Listener listener, IPEndPoint bind, ListenerCounters counters, ListenerTransport transport)
+    {
+        this.transport = transport;
+        feature = new ListenerFeature(listener.Name, counters);
+        kind = listener.Tls is not null
+            ? listener.Protocol == ListenerProtocol.Tcp ? ConnectionKind.TlsTcp : ConnectionKind.TlsHttp
+            : listener.Protocol == ListenerProtocol.Tcp ? ConnectionKind.Tcp : null; // null: sniffed per connection
+        socket = new Socket(bind.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        try
+        {
+            ListenSocketOptions.AllowRebindDuringTimeWait(socket);
+            if (bind.AddressFamily == AddressFamily.InterNetworkV6)
+            {
+                socket.DualMode = bind.Address.Equals(IPAddress.IPv6Any);
+            }
+
+            socket.Bind(bind);
+            socket.Listen(1024);
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+
+        Bound = (IPEndPoint)socket.LocalEndPoint!;
+        accepting = AcceptLoopAsync();
+    }
+
+    /// <summary>How long a removed listener's connections may finish what they are doing before they are cut.</summary>
+    public static TimeSpan DrainTime { get; set; } = TimeSpan.FromSeconds(10);
+
+    public IPEndPoint Bound { get; }
+
+    /// <summary>Connections accepted here and not yet closed.</summary>
+    public int Connections => live.Count;
+
+    private async Task AcceptLoopAsync()
+    {
+        while (!stop.IsCancellationRequested)
+        {
+            Socket accepted;
+            try
+            {
+                accepted = await socket.AcceptAsync(stop.Token).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is SocketException or ObjectDisposedException or OperationCanceledException)
+            {
+                if (stop.IsCancellationRequested)
+                {
+                    return;
+                }
+
+                continue;
+            }
+
+            accepted.NoDelay = true;
+            var connection = transport.Contexts.Create(accepted);
+            connection.Features.Set(feature);
+            OriginalDestination.Attach(connection.Features);
+            live.TryAdd(connection, 0);
+            connection.ConnectionClosed.Register(static state =>
+            {
+                var (set, c) = ((ConcurrentDictionary<ConnectionContext, byte>, ConnectionContext))state!;
+                set.TryRemove(c, out _);
+            }, (live, connection));
+            if (kind is { } known)
+            {
+                Hand(known, connection);
+            }
+            else
+            {
+                _ = SniffThenHandAsync(connection);
+            }
+        }
+    }
+
+    private async Task SniffThenHandAsync(ConnectionContext connection)
+    {
+        try
+        {
+            Hand(await ProtocolSniffer.SniffAsync(connection, stop.Token).ConfigureAwait(false), connection);
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or IOException or InvalidOperationException)
+        {
+            await connection.DisposeAsync().ConfigureAwait(false); // the client sent nothing in time, or left
+        }
+    }
+
+    private void Hand(ConnectionKind connectionKind, ConnectionContext connection)
+    {
+        if (!transport.Enqueue(connectionKind, connection))
+        {
+            connection.Abort(); // the server is stopping
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await stop.CancelAsync().ConfigureAwait(false);
+        socket.Dispose();
+        try
+        {
+            await accepting.ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+
+        _ = DrainAsync();
+    }
+
+    /// <summary>Asks each connection to close (HTTP: after its request in flight, as Envoy drains a listener), then cuts the rest.</summary>
+    private async Task DrainAsync()
+    {
+        foreach (var connection in live.Keys)
+        {
+            if (kind is ConnectionKind.Tcp or ConnectionKind.TlsTcp)
+            {
+                connection.Abort();
+            }
+            else
+            {
+                connection.Features.Get<IConnectionLifetimeNotificationFeature>()?.RequestClose();
+            }
+        }
+
+        var deadline = DateTime.UtcNow + DrainTime;
+        while (!live.IsEmpty && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(100).ConfigureAwait(false);
+        }
+
+        foreach (var connection in live.Keys)
+        {
+            connection.Abort(new ConnectionAbortedException($"listener {feature.Name} was removed"));
+        }
+
+        stop.Dispose();
+    }
+}
