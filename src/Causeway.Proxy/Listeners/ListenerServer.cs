@@ -4,9 +4,8 @@ using System.Security.Authentication;
 using Causeway.Proxy.Forwarding;
 using Causeway.Proxy.Runtime;
 using Causeway.Proxy.Telemetry;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
@@ -23,11 +22,13 @@ namespace Causeway.Proxy.Listeners;
 /// </summary>
 internal sealed class ListenerServer : IAsyncDisposable
 {
-    private readonly WebApplication app;
+    private readonly ServiceProvider services;
+    private readonly IServer server;
 
-    private ListenerServer(WebApplication app, ListenerTransport transport, int adminPort)
+    private ListenerServer(ServiceProvider services, IServer server, ListenerTransport transport, int adminPort)
     {
-        this.app = app;
+        this.services = services;
+        this.server = server;
         Transport = transport;
         AdminPort = adminPort;
     }
@@ -41,9 +42,7 @@ internal sealed class ListenerServer : IAsyncDisposable
         var transport = new ListenerTransport();
         var relay = new TcpRelay(state, stats, Random.Shared);
         ListenOptions? adminOptions = null;
-        var builder = LeanWebHost.CreateBuilder();
-        builder.Services.AddSingleton<IConnectionListenerFactory>(transport);
-        builder.WebHost.ConfigureKestrel(options =>
+        var (server, services) = KestrelServices.Create(options =>
         {
             options.AddServerHeader = false;
             options.Limits.MaxRequestBodySize = null; // streamed, never buffered: no reason to cap it here
@@ -77,11 +76,12 @@ internal sealed class ListenerServer : IAsyncDisposable
                 CountConnections(l);
                 l.Use(_ => connection => relay.HandleAsync(connection, connection.Features.Get<ListenerFeature>()!.Name));
             });
-        });
-        var app = builder.Build();
-        app.Run(ctx => ctx.Features.Get<ListenerFeature>() is { } listener ? handler.HandleAsync(ctx, listener.Counters) : adminHandler(ctx));
-        await app.StartAsync().ConfigureAwait(false);
-        return new ListenerServer(app, transport, adminOptions?.IPEndPoint?.Port ?? admin.Port);
+        }, transport);
+        // Kestrel runs the proxy's application directly, with no hosting layer in between.
+        await server.StartAsync(
+            new ProxyApplication(ctx => ctx.Features.Get<ListenerFeature>() is { } listener ? handler.HandleAsync(ctx, listener.Counters) : adminHandler(ctx)),
+            CancellationToken.None).ConfigureAwait(false);
+        return new ListenerServer(services, server, transport, adminOptions?.IPEndPoint?.Port ?? admin.Port);
     }
 
     /// <summary>Downstream connections per listener, counted before TLS and HTTP see them (Envoy's listener downstream_cx_*).</summary>
@@ -112,7 +112,11 @@ internal sealed class ListenerServer : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         Transport.Dispose(); // Kestrel's endpoints see their queues end
-        await app.StopAsync().ConfigureAwait(false);
-        await app.DisposeAsync().ConfigureAwait(false);
+        using (var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5)))
+        {
+            await server.StopAsync(timeout.Token).ConfigureAwait(false);
+        }
+
+        await services.DisposeAsync().ConfigureAwait(false);
     }
 }
