@@ -1,10 +1,6 @@
 using System.Diagnostics;
 using Causeway.Protocol.V1;
 using Microsoft.AspNetCore.Http;
-using OpenTelemetry;
-using OpenTelemetry.Exporter;
-using OpenTelemetry.Resources;
-using OpenTelemetry.Trace;
 
 namespace Causeway.Proxy.Telemetry;
 
@@ -23,7 +19,7 @@ public sealed class Tracer : IDisposable
     private readonly ActivitySource source = new($"Causeway.Proxy.{Interlocked.Increment(ref instances)}");
     private readonly Uri? otlpEndpoint;
     private readonly Lock gate = new();
-    private TracerProvider? provider;
+    private OtlpExport? export;
     private string? exporterKey;
 
     public Tracer(Uri? otlpEndpoint) => this.otlpEndpoint = otlpEndpoint;
@@ -50,26 +46,13 @@ public sealed class Tracer : IDisposable
                 return;
             }
 
-            provider?.ForceFlush(2000);
-            provider?.Dispose();
-            provider = null;
+            export?.Dispose();
+            export = null;
             exporterKey = key;
-            if (endpoint is null)
+            if (endpoint is not null)
             {
-                return;
+                export = new OtlpExport(source.Name, ServiceName(me), endpoint, grpc);
             }
-
-            provider = Sdk.CreateTracerProviderBuilder()
-                .AddSource(source.Name)
-                .SetSampler(new AlwaysOnSampler()) // the proxy decides sampling itself, per Istio's rules
-                .ConfigureResource(r => r.AddService(ServiceName(me)))
-                .AddOtlpExporter(o =>
-                {
-                    o.Endpoint = endpoint;
-                    o.Protocol = grpc ? OtlpExportProtocol.Grpc : OtlpExportProtocol.HttpProtobuf;
-                    o.BatchExportProcessorOptions.ScheduledDelayMilliseconds = 1000;
-                })
-                .Build();
         }
     }
 
@@ -80,7 +63,7 @@ public sealed class Tracer : IDisposable
         var sampled = incoming?.Sampled ?? random.NextDouble() * 100 < config.SamplingPercent;
         var traceId = incoming?.TraceId ?? ActivityTraceId.CreateRandom();
         Activity? span = null;
-        if (sampled && config.ReportSpans && provider is not null)
+        if (sampled && config.ReportSpans && export is not null)
         {
             // A child of the caller's span when it sent one; otherwise the root of a new trace.
             var parent = incoming is { } p ? new ActivityContext(p.TraceId, p.ParentSpanId, ActivityTraceFlags.Recorded, p.TraceState, isRemote: true) : default;
@@ -145,9 +128,8 @@ public sealed class Tracer : IDisposable
     {
         lock (gate)
         {
-            provider?.ForceFlush(2000);
-            provider?.Dispose();
-            provider = null;
+            export?.Dispose();
+            export = null;
         }
 
         source.Dispose();
