@@ -32,6 +32,8 @@ public sealed class DemoTests
                 }
             }
 
+            // Checked before the drain below starts adding to the list: enumerating it while another thread adds fails.
+            Assert.Contains(output, l => l.StartsWith("mesh ready: 7 proxies", StringComparison.Ordinal));
             var drain = Task.Run(async () =>
             {
                 while (await demo.StandardOutput.ReadLineAsync() is { } line)
@@ -42,7 +44,6 @@ public sealed class DemoTests
                     }
                 }
             });
-            Assert.Contains(output, l => l.StartsWith("mesh ready: 7 proxies", StringComparison.Ordinal));
 
             // Everyone starts on reviews v1: no stars.
             var page = await Page();
