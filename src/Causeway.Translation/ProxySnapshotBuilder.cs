@@ -41,6 +41,13 @@ public static class ProxySnapshotBuilder
         snapshot.AccessLog = AccessLogPolicy.For(mesh, proxy, snapshot.Notices);
         snapshot.Tracing = TracingPolicy.For(mesh, proxy, snapshot.Notices);
         (snapshot.IstioMetricsDisabled, snapshot.Metrics) = MetricsPolicy.For(mesh, proxy, snapshot.Notices);
+        snapshot.PathNormalization = mesh.Settings.PathNormalization switch
+        {
+            "NONE" => PathNormalization.None,
+            "MERGE_SLASHES" => PathNormalization.MergeSlashes,
+            "DECODE_AND_MERGE_SLASHES" => PathNormalization.DecodeAndMergeSlashes,
+            _ => PathNormalization.Base,
+        };
         var clusters = new ClusterSet(mesh, DestinationRuleIndex.For(mesh), proxy);
         if (proxy.Role == ProxyRole.Gateway)
         {

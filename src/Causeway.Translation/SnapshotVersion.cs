@@ -25,7 +25,17 @@ public static class SnapshotVersion
     /// <summary>A snapshot sharing the parts (no deep copy: a snapshot can be large), without its version.</summary>
     private static ProxySnapshot Shallow(ProxySnapshot snapshot, bool withEndpoints)
     {
-        var copy = new ProxySnapshot { Proxy = snapshot.Proxy, AccessLog = snapshot.AccessLog, Tracing = snapshot.Tracing };
+        // Every field but the version and, for the structure, the endpoints: a field left out here would change without
+        // changing the version, and the change would never be pushed.
+        var copy = new ProxySnapshot
+        {
+            Proxy = snapshot.Proxy,
+            AccessLog = snapshot.AccessLog,
+            Tracing = snapshot.Tracing,
+            IstioMetricsDisabled = snapshot.IstioMetricsDisabled,
+            Metrics = snapshot.Metrics,
+            PathNormalization = snapshot.PathNormalization,
+        };
         copy.Listeners.Add(snapshot.Listeners);
         copy.RouteTables.Add(snapshot.RouteTables);
         copy.Clusters.Add(snapshot.Clusters);

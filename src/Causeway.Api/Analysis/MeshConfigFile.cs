@@ -37,6 +37,26 @@ public static class MeshConfigFile
         return policy;
     }
 
+    /// <summary>
+    /// MeshConfig <c>pathNormalization.normalization</c>: NONE, BASE, MERGE_SLASHES or DECODE_AND_MERGE_SLASHES
+    /// (DEFAULT and an absent setting are BASE, Istio's default); anything else throws a FormatException naming it.
+    /// </summary>
+    public static string PathNormalization(string yaml)
+    {
+        if (YamlDocumentReader.Read(yaml).FirstOrDefault()?.Root is not YamlMap root ||
+            (root.Get("pathNormalization") as YamlMap)?.GetString("normalization") is not { } value)
+        {
+            return "BASE";
+        }
+
+        return value.ToUpperInvariant() switch
+        {
+            "DEFAULT" or "BASE" => "BASE",
+            "NONE" or "MERGE_SLASHES" or "DECODE_AND_MERGE_SLASHES" => value.ToUpperInvariant(),
+            _ => throw new FormatException($"pathNormalization.normalization must be one of DEFAULT, NONE, BASE, MERGE_SLASHES, DECODE_AND_MERGE_SLASHES, not \"{value}\""),
+        };
+    }
+
     /// <summary>MeshConfig accessLogFile and accessLogEncoding (TEXT or JSON): where every proxy writes its access log.</summary>
     public static (string File, bool Json) AccessLog(string yaml)
     {

@@ -5,14 +5,16 @@ using Microsoft.AspNetCore.Http.Features;
 namespace Causeway.Proxy.Forwarding;
 
 /// <summary>
-/// The live request as routing sees it. The path is the raw request target (not percent-decoded), as Envoy matches
-/// it; header values of a repeated header are joined with ','.
+/// The live request as routing sees it. The path is the request target as received (not percent-decoded, as Envoy
+/// matches it), normalized as the mesh config says (Istio's BASE by default: RFC 3986, see
+/// <see cref="PathNormalizer"/>); the normalized path is also what goes upstream. Header values of a repeated header
+/// are joined with ','.
 /// </summary>
 internal readonly struct HttpContextRouteRequest : IRouteRequest
 {
     private readonly HttpRequest request;
 
-    public HttpContextRouteRequest(HttpContext context, uint port)
+    public HttpContextRouteRequest(HttpContext context, uint port, PathNormalization normalization = PathNormalization.Base)
     {
         request = context.Request;
         Port = port;
@@ -23,10 +25,11 @@ internal readonly struct HttpContextRouteRequest : IRouteRequest
             raw = request.Path.Value is { Length: > 0 } p ? p + request.QueryString.Value : "/" + request.QueryString.Value;
         }
 
-        Target = raw;
         var q = raw.IndexOf('?', StringComparison.Ordinal);
-        Path = q < 0 ? raw : raw[..q];
+        var path = q < 0 ? raw : raw[..q];
         Query = q < 0 ? "" : raw[(q + 1)..];
+        Path = PathNormalizer.Normalize(path, normalization);
+        Target = ReferenceEquals(Path, path) ? raw : q < 0 ? Path : Path + raw[q..];
     }
 
     public string Method => request.Method;
@@ -39,7 +42,7 @@ internal readonly struct HttpContextRouteRequest : IRouteRequest
 
     public string Query { get; }
 
-    /// <summary>The raw request target, path and query, as received.</summary>
+    /// <summary>The request target, path (normalized) and query (as received).</summary>
     public string Target { get; }
 
     public uint Port { get; }

@@ -89,7 +89,7 @@ internal static class HttpForwarder
             }
 
             var retryPolicy = policy.Retry;
-            var upgrade = ctx.Features.Get<IHttpUpgradeFeature>() is { IsUpgradableRequest: true } u ? u : null;
+            var upgrade = target.WebSocket && ctx.Features.Get<IHttpUpgradeFeature>() is { IsUpgradableRequest: true } u ? u : null;
             var hasBody = upgrade is null && (ctx.Features.Get<IHttpRequestBodyDetectionFeature>()?.CanHaveBody ?? ctx.Request.ContentLength > 0);
             // istio_request_messages_total, and istio_request_bytes where no Content-Length gives them
             counted = hasBody && (grpcRequest || ctx.Request.ContentLength is null) ? new CountingRequestBody(ctx.Request.Body, grpcRequest) : null;
@@ -151,6 +151,13 @@ internal static class HttpForwarder
                     }
                     catch (Exception ex) when (ex is HttpRequestException or OperationCanceledException or IOException)
                     {
+                        if (LocalReply.ForClientFault(ex) is { } clientFault)
+                        {
+                            // The client's body failed, not the host: answered as Envoy does, never retried, no outlier strike.
+                            ctx.Response.Headers.Connection = "close";
+                            return result = await LocalAsync(ctx, clientFault.Status, clientFault.Flags, "").ConfigureAwait(false);
+                        }
+
                         if (cancel.IsCancellationRequested)
                         {
                             return result = await CancelledAsync(ctx, state, deadline).ConfigureAwait(false);

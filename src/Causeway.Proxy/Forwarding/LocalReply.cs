@@ -31,6 +31,32 @@ internal static class LocalReply
         return (status, retriesExhausted ? ResponseFlags.Join(flag, ResponseFlags.RetryLimitExceeded) : flag, body);
     }
 
+    /// <summary>
+    /// When an attempt failed because of the client rather than the upstream (its body was malformed or too slow, or
+    /// it went away mid-upload), the answer Envoy gives: 400 DPE, 408 SI (the request body's data rate), 413, or 499
+    /// DC for a client gone. Null when the upstream is to blame. A client's failure is never retried and never counts
+    /// against the host (outlier detection).
+    /// </summary>
+    public static (int Status, string Flags)? ForClientFault(Exception ex)
+    {
+        for (var e = ex; e is not null; e = e.InnerException)
+        {
+            switch (e)
+            {
+                case BadHttpRequestException bad:
+                    return bad.StatusCode switch
+                    {
+                        StatusCodes.Status408RequestTimeout => (408, ResponseFlags.StreamIdleTimeout),
+                        _ => (bad.StatusCode, ResponseFlags.DownstreamProtocolError),
+                    };
+                case Microsoft.AspNetCore.Connections.ConnectionResetException or Microsoft.AspNetCore.Connections.ConnectionAbortedException:
+                    return (499, ResponseFlags.DownstreamConnectionTermination);
+            }
+        }
+
+        return null;
+    }
+
     public static Task WriteAsync(HttpContext ctx, int status, string body = "")
     {
         if (ctx.Response.HasStarted)

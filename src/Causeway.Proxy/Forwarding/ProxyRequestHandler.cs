@@ -8,6 +8,7 @@ using Causeway.Proxy.Runtime;
 using Causeway.Proxy.Telemetry;
 using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
 
 namespace Causeway.Proxy.Forwarding;
 
@@ -45,6 +46,16 @@ public sealed class ProxyRequestHandler(ProxyState state, ProxyStats stats, Rand
             return Finish(ctx, scope, "", 400, ResponseFlags.DownstreamProtocolError, "Bad Request");
         }
 
+        if (DownstreamChecks.Check(ctx, ctx.Features.Get<IHttpRequestFeature>()?.RawTarget ?? "", out var upgrade) is { } refusal)
+        {
+            if (refusal.Status == 400)
+            {
+                ctx.Response.Headers.Connection = "close"; // a codec error: Envoy closes the connection after answering
+            }
+
+            return Finish(ctx, scope, "", refusal.Status, refusal.Flags, "", refusal.Details);
+        }
+
         if (snapshot.ListenerRateLimits.Count > 0 && snapshot.ListenerRateLimits.TryGetValue(listenerName, out var listenerBucket) &&
             !RateLimited(ctx, scope, listenerBucket, null, out var refused))
         {
@@ -57,7 +68,7 @@ public sealed class ProxyRequestHandler(ProxyState state, ProxyStats stats, Rand
             return Finish(ctx, scope, "", 426, ResponseFlags.None, "");
         }
 
-        var request = new HttpContextRouteRequest(ctx, (uint)(ctx.Connection.LocalPort > 0 ? listener.Port : 0));
+        var request = new HttpContextRouteRequest(ctx, (uint)(ctx.Connection.LocalPort > 0 ? listener.Port : 0), snapshot.PathNormalization);
         var vhost = table.FindVirtualHost(request.Authority);
         if (vhost is { Source.RequireTls: true } && !ctx.Request.IsHttps)
         {
@@ -92,11 +103,11 @@ public sealed class ProxyRequestHandler(ProxyState state, ProxyStats stats, Rand
                 Report(ctx, scope, ctx.Response.StatusCode);
                 return ctx.Response.Body.WriteAsync(route.Route.DirectResponse.Body.Memory, ctx.RequestAborted).AsTask();
             default:
-                return Forward(ctx, scope, snapshot, route, request);
+                return Forward(ctx, scope, snapshot, route, request, upgrade);
         }
     }
 
-    private Task Forward(HttpContext ctx, RequestScope scope, CompiledSnapshot snapshot, CompiledRoute route, HttpContextRouteRequest request)
+    private Task Forward(HttpContext ctx, RequestScope scope, CompiledSnapshot snapshot, CompiledRoute route, HttpContextRouteRequest request, UpgradeRequest upgrade)
     {
         var destination = route.TotalWeight == 0 ? null : route.Pick((uint)random.NextInt64(route.TotalWeight));
         if (destination is null || !snapshot.Clusters.TryGetValue(destination.Cluster, out var cluster))
@@ -116,7 +127,10 @@ public sealed class ProxyRequestHandler(ProxyState state, ProxyStats stats, Rand
         }
 
         var target = new UpstreamRequest(
-            Rewrite(route, request), route.RewriteAuthority ?? request.Authority, ForwardedFor(ctx), RequestId(ctx), route, destination);
+            Rewrite(route, request), route.RewriteAuthority ?? request.Authority, ForwardedFor(ctx), RequestId(ctx), route, destination)
+        {
+            WebSocket = upgrade == UpgradeRequest.WebSocket,
+        };
         System.Diagnostics.Activity? span = null;
         if (snapshot.Source.Tracing is { } tracing)
         {
@@ -239,14 +253,14 @@ public sealed class ProxyRequestHandler(ProxyState state, ProxyStats stats, Rand
         return key is null ? null : HashKey.Of(key);
     }
 
-    private Task Finish(HttpContext ctx, RequestScope scope, string cluster, int status, string flag, string body)
+    private Task Finish(HttpContext ctx, RequestScope scope, string cluster, int status, string flag, string body, string details = "")
     {
-        Report(ctx, scope, status, flag, cluster);
+        Report(ctx, scope, status, flag, cluster, details);
         return LocalReply.WriteAsync(ctx, status, body);
     }
 
     /// <summary>A response the proxy made itself, counted like a forwarded one (with no destination workload).</summary>
-    private void Report(HttpContext ctx, RequestScope scope, int status, string flag = ResponseFlags.None, string cluster = "")
+    private void Report(HttpContext ctx, RequestScope scope, int status, string flag = ResponseFlags.None, string cluster = "", string details = "")
     {
         var runtime = cluster.Length > 0 ? scope.Snapshot?.Clusters.GetValueOrDefault(cluster) : null;
         RequestRecorder.Record(stats, scope.Snapshot?.AccessLog, new FinishedRequest(ctx, scope.Snapshot?.Source, scope.Direction, scope.Start, scope.Counters)
@@ -258,6 +272,7 @@ public sealed class ProxyRequestHandler(ProxyState state, ProxyStats stats, Rand
             RequestBytes = ctx.Request.ContentLength ?? 0,
             ResponseBytes = ctx.Response.ContentLength ?? 0,
             Grpc = Protocol.Grpc.GrpcProtocol.IsGrpc(ctx.Request.ContentType),
+            Details = details,
         });
     }
 

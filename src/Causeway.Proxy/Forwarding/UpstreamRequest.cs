@@ -27,6 +27,9 @@ internal sealed class UpstreamRequest(string pathAndQuery, string authority, str
     /// <summary>The incoming x-request-id, or a fresh UUID when there was none.</summary>
     public string RequestId { get; } = requestId;
 
+    /// <summary>A WebSocket upgrade, relayed both ways after the 101 (the only upgrade Istio allows).</summary>
+    public bool WebSocket { get; init; }
+
     /// <summary>The value of x-envoy-attempt-count; retries (the resilience work) count up from 1.</summary>
     public string AttemptText { get; set; } = "1";
 

@@ -18,6 +18,13 @@ public sealed class CompiledSnapshot
         Clusters = clusters;
         Listeners = source.Listeners.ToDictionary(l => l.Name, StringComparer.Ordinal);
         PeerMetadata = source.Proxy is { } me ? Telemetry.PeerMetadata.Encode(me) : null;
+        PathNormalization = source.PathNormalization switch
+        {
+            Protocol.V1.PathNormalization.None => Routing.PathNormalization.None,
+            Protocol.V1.PathNormalization.MergeSlashes => Routing.PathNormalization.MergeSlashes,
+            Protocol.V1.PathNormalization.DecodeAndMergeSlashes => Routing.PathNormalization.DecodeAndMergeSlashes,
+            _ => Routing.PathNormalization.Base,
+        };
         ListenerRateLimits = source.Listeners.Where(l => l.RateLimit is { MaxTokens: > 0 }).ToDictionary(
             l => l.Name,
             l => new Resilience.TokenBucket((int)l.RateLimit.MaxTokens, (int)Math.Max(1, l.RateLimit.TokensPerFill), TimeSpan.FromMilliseconds(l.RateLimit.FillIntervalMs)),
@@ -36,6 +43,9 @@ public sealed class CompiledSnapshot
 
     /// <summary>The access log, when the snapshot turns access logs on.</summary>
     public Telemetry.CompiledAccessLog? AccessLog { get; internal set; }
+
+    /// <summary>How request paths are normalized before routing (MeshConfig pathNormalization).</summary>
+    public Routing.PathNormalization PathNormalization { get; }
 
     /// <summary>This proxy's metadata exchange headers (Istio's x-envoy-peer-metadata), encoded once.</summary>
     public Telemetry.PeerMetadata.Own? PeerMetadata { get; }

@@ -21,7 +21,7 @@ internal static class AccessLogging
         var (bytesReceived, bytesSent) = (finished.RequestBytes, finished.ResponseBytes);
         var request = ctx.Request;
         var elapsed = System.Diagnostics.Stopwatch.GetElapsedTime(finished.Start);
-        var details = Details(flag, finished.FromUpstream);
+        var details = finished.Details.Length > 0 ? finished.Details : Details(flag, finished.FromUpstream);
         var route = RouteToken(finished.RouteName);
         if (log.FilterFor(finished.Direction) is { } filter &&
             !filter.Matches(new RequestAttributes(ctx, status, flag, details, cluster, endpoint, route, bytesReceived, bytesSent, elapsed, requestId)))
@@ -71,6 +71,7 @@ internal static class AccessLogging
         ResponseFlags.NoClusterFound => "cluster_not_found",
         ResponseFlags.RateLimited => "local_rate_limited",
         ResponseFlags.DownstreamProtocolError => "protocol_error",
+        ResponseFlags.StreamIdleTimeout => "stream_idle_timeout",
         ResponseFlags.DownstreamConnectionTermination => "downstream_remote_disconnect",
         _ when flag.Contains(ResponseFlags.FaultInjected, StringComparison.Ordinal) => "fault_filter_abort",
         _ when flag.StartsWith(ResponseFlags.NoHealthyUpstream, StringComparison.Ordinal) => "no_healthy_upstream",

@@ -57,4 +57,7 @@ internal readonly struct FinishedRequest(HttpContext context, ProxySnapshot? sna
 
     /// <summary>The response came from upstream (Envoy's <c>via_upstream</c>), not from the proxy.</summary>
     public bool FromUpstream { get; init; }
+
+    /// <summary>Envoy's response code details when the flags alone do not give them (<c>upgrade_failed</c>, <c>http1.invalid_characters</c>).</summary>
+    public string Details { get; init; } = "";
 }

@@ -12,6 +12,7 @@ public static class ResponseFlags
     public const string UpstreamConnectionTermination = "UC";
     public const string DownstreamConnectionTermination = "DC";
     public const string DownstreamProtocolError = "DPE";
+    public const string StreamIdleTimeout = "SI";
     public const string UpstreamOverflow = "UO";
     public const string UpstreamRequestTimeout = "UT";
     public const string RetryLimitExceeded = "URX";

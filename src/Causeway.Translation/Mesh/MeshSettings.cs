@@ -8,9 +8,10 @@ namespace Causeway.Translation.Mesh;
 /// Istio's built-in default retry policy for routes without <c>retries</c>; <c>attempts: 0</c> turns default retries
 /// off mesh-wide. <c>AccessLogFile</c> (MeshConfig accessLogFile, for example /dev/stdout) turns Envoy-format access
 /// logs on for every proxy, in JSON when accessLogEncoding is JSON; Telemetry resources override it. <c>Tracing</c>:
-/// MeshConfig's sampling default, default tracing providers and OpenTelemetry collectors.
+/// MeshConfig's sampling default, default tracing providers and OpenTelemetry collectors. <c>PathNormalization</c>:
+/// how proxies normalize request paths before routing (Istio's BASE by default).
 /// </summary>
-public sealed record MeshSettings(HttpRetry? DefaultHttpRetryPolicy = null, string AccessLogFile = "", bool AccessLogJson = false, MeshTracing? Tracing = null)
+public sealed record MeshSettings(HttpRetry? DefaultHttpRetryPolicy = null, string AccessLogFile = "", bool AccessLogJson = false, MeshTracing? Tracing = null, string PathNormalization = "BASE")
 {
     public static MeshSettings Default { get; } = new();
 
@@ -18,6 +19,6 @@ public sealed record MeshSettings(HttpRetry? DefaultHttpRetryPolicy = null, stri
     public static MeshSettings Parse(string meshConfigYaml)
     {
         var (logFile, logJson) = MeshConfigFile.AccessLog(meshConfigYaml);
-        return new MeshSettings(MeshConfigFile.DefaultHttpRetryPolicy(meshConfigYaml), logFile, logJson, MeshConfigFile.Tracing(meshConfigYaml));
+        return new MeshSettings(MeshConfigFile.DefaultHttpRetryPolicy(meshConfigYaml), logFile, logJson, MeshConfigFile.Tracing(meshConfigYaml), MeshConfigFile.PathNormalization(meshConfigYaml));
     }
 }
