@@ -25,7 +25,7 @@ public sealed class ProxyHost : IAsyncDisposable
         Stats = stats;
         this.server = server;
         listeners = new ListenerManager(options, stats, server.Transport);
-        listeners.BindFailed += message => Report(message);
+        listeners.Trouble += message => Report(message);
     }
 
     public ProxyState State { get; }

@@ -28,4 +28,16 @@ public sealed class ProxyOptions
 
     /// <summary>Envoy's admin port by default; 0 picks a free port.</summary>
     public int AdminPort { get; init; } = 15000;
+
+    /// <summary>
+    /// Downstream connection limits: overall (by default from the file descriptor limit, see
+    /// <see cref="Listeners.ConnectionLimits.DefaultOverall"/>) and per listener (by default none: only the overall one).
+    /// </summary>
+    public Listeners.ConnectionLimits Connections { get; init; } = DefaultConnections();
+
+    public static Listeners.ConnectionLimits DefaultConnections(int? overall = null, int? perListener = null)
+    {
+        var total = overall ?? (Listeners.ConnectionLimits.FileDescriptorLimit() is { } fds ? Listeners.ConnectionLimits.DefaultOverall(fds) : int.MaxValue);
+        return new Listeners.ConnectionLimits(total, perListener ?? int.MaxValue);
+    }
 }

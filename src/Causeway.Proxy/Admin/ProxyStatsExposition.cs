@@ -28,6 +28,8 @@ internal static class ProxyStatsExposition
 
         PerListener("envoy_listener_downstream_cx_total", "counter", l => l.ConnectionsTotal);
         PerListener("envoy_listener_downstream_cx_active", "gauge", l => l.ConnectionsActive);
+        PerListener("envoy_listener_downstream_cx_overflow", "counter", l => l.ConnectionsOverflowed);
+        PerListener("envoy_listener_downstream_global_cx_overflow", "counter", l => l.ConnectionsOverflowedGlobally);
         PerListener("envoy_http_downstream_rq_total", "counter", l => l.Requests);
         text.Family("envoy_http_downstream_rq_xx", "counter");
         foreach (var l in perListener)

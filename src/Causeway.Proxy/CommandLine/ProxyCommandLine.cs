@@ -69,13 +69,23 @@ public sealed class ProxyCommandLine
         Description = "OTLP/HTTP collector for spans, e.g. http://127.0.0.1:4318 (spans are sent to /v1/traces). Which requests are traced comes from Telemetry resources.",
     };
 
+    public Option<int?> MaxConnections { get; } = new("--max-connections")
+    {
+        Description = "Most downstream connections across all listeners; past it a new connection is closed at once (Envoy's overload manager global_downstream_max_connections). Default: half the file descriptor limit left after 128.",
+    };
+
+    public Option<int?> MaxConnectionsPerListener { get; } = new("--max-connections-per-listener")
+    {
+        Description = "Most downstream connections on one listener (Envoy's listener connection_limit). Default: no limit but --max-connections.",
+    };
+
     public ProxyCommandLine() => Role.AcceptOnlyFromAmong("sidecar", "gateway");
 
     /// <summary>Adds the shared options to a command (the root of causeway-proxy, or causeway's <c>proxy</c>); the caller adds its own and sets the action.</summary>
     public T AddTo<T>(T command)
         where T : Command
     {
-        foreach (var option in new Option[] { ControlPlane, Role, Workload, GatewayLabels, GatewayNamespace, TracingEndpoint, AdminPort, OutboundAddress, GatewayAddress, PortMap })
+        foreach (var option in new Option[] { ControlPlane, Role, Workload, GatewayLabels, GatewayNamespace, TracingEndpoint, AdminPort, OutboundAddress, GatewayAddress, PortMap, MaxConnections, MaxConnectionsPerListener })
         {
             command.Options.Add(option);
         }
@@ -148,8 +158,15 @@ public sealed class ProxyCommandLine
             return null;
         }
 
+        if (parse.GetValue(MaxConnections) is <= 0 || parse.GetValue(MaxConnectionsPerListener) is <= 0)
+        {
+            Console.Error.WriteLine("--max-connections and --max-connections-per-listener take a positive number");
+            return null;
+        }
+
         return new ProxyOptions
         {
+            Connections = ProxyOptions.DefaultConnections(parse.GetValue(MaxConnections), parse.GetValue(MaxConnectionsPerListener)),
             AdminPort = parse.GetValue(AdminPort),
             OutboundAddress = outbound,
             GatewayAddress = gateway,

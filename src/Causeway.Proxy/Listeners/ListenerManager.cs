@@ -15,7 +15,8 @@ internal sealed class ListenerManager(ProxyOptions options, ProxyStats stats, Li
     private readonly Dictionary<string, ListenerSocket> running = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim gate = new(1, 1);
 
-    public event Action<string>? BindFailed;
+    /// <summary>What went wrong with a listener: a bind that failed, accepting that had to back off.</summary>
+    public event Action<string>? Trouble;
 
     public IReadOnlyCollection<IPEndPoint> Bound
     {
@@ -56,7 +57,7 @@ internal sealed class ListenerManager(ProxyOptions options, ProxyStats stats, Li
 
                 try
                 {
-                    var socket = new ListenerSocket(listener, bind, stats.Listener(listener.Name), transport);
+                    var socket = new ListenerSocket(listener, bind, stats.Listener(listener.Name), transport, options.Connections, message => Trouble?.Invoke(message));
                     lock (running)
                     {
                         running[key] = socket;
@@ -64,7 +65,7 @@ internal sealed class ListenerManager(ProxyOptions options, ProxyStats stats, Li
                 }
                 catch (SocketException ex)
                 {
-                    BindFailed?.Invoke($"listener {listener.Name} could not bind {bind}: {ex.Message}");
+                    Trouble?.Invoke($"listener {listener.Name} could not bind {bind}: {ex.Message}");
                 }
             }
         }

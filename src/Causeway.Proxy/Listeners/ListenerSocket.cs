@@ -11,9 +11,11 @@ namespace Causeway.Proxy.Listeners;
 /// <summary>
 /// The listening socket of one snapshot listener: accepts, marks each connection with its listener (and its original
 /// destination, read only if asked) and queues it to the shared Kestrel server's endpoint for its kind, sniffing
-/// HTTP/1.1 from h2c on plaintext HTTP listeners. Removing the listener closes the socket and drains its
-/// connections: HTTP ones are asked to close after the request in flight, TCP relays end, and whatever is left after
-/// <see cref="DrainTime"/> is aborted.
+/// HTTP/1.1 from h2c on plaintext HTTP listeners. A connection past the listener's or the proxy's connection limit is
+/// closed at once; when the process is out of file descriptors, accepting backs off (100 ms doubling to 1 s) instead
+/// of spinning, while the connections already open keep being served. Removing the listener closes the socket and
+/// drains its connections: HTTP ones are asked to close after the request in flight, TCP relays end, and whatever is
+/// left after <see cref="DrainTime"/> is aborted.
 /// </summary>
 internal sealed class ListenerSocket : IAsyncDisposable
 {
@@ -21,14 +23,18 @@ internal sealed class ListenerSocket : IAsyncDisposable
     private readonly ListenerTransport transport;
     private readonly ListenerFeature feature;
     private readonly ConnectionKind? kind;
+    private readonly ConnectionLimits limits;
+    private readonly Action<string> report;
     private readonly ConcurrentDictionary<ConnectionContext, byte> live = new();
     private readonly CancellationTokenSource stop = new();
     private readonly Task accepting;
 
     /// <summary>Binds now: an address in use throws here, so the caller can name the listener that failed.</summary>
-    public ListenerSocket(Listener listener, IPEndPoint bind, ListenerCounters counters, ListenerTransport transport)
+    public ListenerSocket(Listener listener, IPEndPoint bind, ListenerCounters counters, ListenerTransport transport, ConnectionLimits? limits = null, Action<string>? report = null)
     {
         this.transport = transport;
+        this.limits = limits ?? new ConnectionLimits(int.MaxValue, int.MaxValue);
+        this.report = report ?? (_ => { });
         feature = new ListenerFeature(listener.Name, counters);
         kind = listener.Tls is not null
             ? listener.Protocol == ListenerProtocol.Tcp ? ConnectionKind.TlsTcp : ConnectionKind.TlsHttp
@@ -65,12 +71,35 @@ internal sealed class ListenerSocket : IAsyncDisposable
 
     private async Task AcceptLoopAsync()
     {
+        var backoff = TimeSpan.Zero;
         while (!stop.IsCancellationRequested)
         {
             Socket accepted;
             try
             {
                 accepted = await socket.AcceptAsync(stop.Token).ConfigureAwait(false);
+                backoff = TimeSpan.Zero;
+            }
+            catch (SocketException ex) when (ex.SocketErrorCode is SocketError.TooManyOpenSockets or SocketError.NoBufferSpaceAvailable)
+            {
+                // Out of file descriptors (EMFILE, ENFILE) or memory: the pending connections wait in the backlog
+                // while connections close and free some. Retrying at once would spin a core.
+                if (backoff == TimeSpan.Zero)
+                {
+                    report($"listener {feature.Name}: cannot accept ({ex.Message}); {live.Count} connections open here, {limits.Open} in all; backing off");
+                }
+
+                backoff = backoff == TimeSpan.Zero ? TimeSpan.FromMilliseconds(100) : TimeSpan.FromTicks(Math.Min(TimeSpan.TicksPerSecond, backoff.Ticks * 2));
+                try
+                {
+                    await Task.Delay(backoff, stop.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+
+                continue;
             }
             catch (Exception ex) when (ex is SocketException or ObjectDisposedException or OperationCanceledException)
             {
@@ -82,6 +111,13 @@ internal sealed class ListenerSocket : IAsyncDisposable
                 continue;
             }
 
+            if (!limits.TryOpen(live.Count, out var overallLimit))
+            {
+                feature.Counters.ConnectionOverflowed(overallLimit);
+                accepted.Dispose(); // past a limit: closed at once, as Envoy's connection limits do
+                continue;
+            }
+
             accepted.NoDelay = true;
             var connection = transport.Contexts.Create(accepted);
             connection.Features.Set(feature);
@@ -89,9 +125,12 @@ internal sealed class ListenerSocket : IAsyncDisposable
             live.TryAdd(connection, 0);
             connection.ConnectionClosed.Register(static state =>
             {
-                var (set, c) = ((ConcurrentDictionary<ConnectionContext, byte>, ConnectionContext))state!;
-                set.TryRemove(c, out _);
-            }, (live, connection));
+                var (set, c, l) = ((ConcurrentDictionary<ConnectionContext, byte>, ConnectionContext, ConnectionLimits))state!;
+                if (set.TryRemove(c, out _))
+                {
+                    l.Closed();
+                }
+            }, (live, connection, limits));
             if (kind is { } known)
             {
                 Hand(known, connection);

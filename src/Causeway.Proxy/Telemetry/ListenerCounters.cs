@@ -2,8 +2,8 @@ namespace Causeway.Proxy.Telemetry;
 
 /// <summary>
 /// One listener's counters under Envoy's names: downstream connections (total and active, counted in the
-/// listener's connection middleware) and downstream requests by response class (counted where the proxy records a
-/// request). Kept by name in <see cref="ProxyStats"/>, so they survive snapshot updates; lock-free.
+/// listener's connection middleware; refused at a connection limit), and downstream requests by response class
+/// (counted where the proxy records a request). Kept by name in <see cref="ProxyStats"/>, so they survive snapshot updates; lock-free.
 /// </summary>
 public sealed class ListenerCounters(string name)
 {
@@ -11,6 +11,8 @@ public sealed class ListenerCounters(string name)
     private long connectionsTotal;
     private long connectionsActive;
     private long requests;
+    private long overflow;
+    private long globalOverflow;
 
     public string Name { get; } = name;
 
@@ -19,6 +21,14 @@ public sealed class ListenerCounters(string name)
     public long ConnectionsActive => Volatile.Read(ref connectionsActive);
 
     public long Requests => Volatile.Read(ref requests);
+
+    /// <summary>Connections closed at once because the listener held its limit (Envoy's downstream_cx_overflow).</summary>
+    public long ConnectionsOverflowed => Volatile.Read(ref overflow);
+
+    /// <summary>Connections closed at once because the proxy held its overall limit (Envoy's downstream_global_cx_overflow).</summary>
+    public long ConnectionsOverflowedGlobally => Volatile.Read(ref globalOverflow);
+
+    public void ConnectionOverflowed(bool overallLimit) => Interlocked.Increment(ref overallLimit ? ref globalOverflow : ref overflow);
 
     /// <summary>Requests answered with this class (1 to 5 for 1xx to 5xx).</summary>
     public long Responses(int statusClass) => Volatile.Read(ref responses[statusClass]);

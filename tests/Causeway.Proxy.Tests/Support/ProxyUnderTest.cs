@@ -77,10 +77,21 @@ internal sealed class ProxyUnderTest : IAsyncDisposable
     public static Task<ProxyUnderTest> SidecarAsync(string yaml, Uri tracingEndpoint, string workload, string ns, params uint[] configPorts) =>
         StartAsync(yaml, mesh => ProxyRequestFor(mesh, workload, ns), configPorts, tracingEndpoint: tracingEndpoint);
 
-    private static async Task<ProxyUnderTest> StartAsync(string yaml, Func<MeshState, ProxyRequest> request, uint[] configPorts, MeshSettings? settings = null, Uri? tracingEndpoint = null)
+    /// <summary>A sidecar with its own downstream connection limits.</summary>
+    public static Task<ProxyUnderTest> SidecarAsync(string yaml, Causeway.Proxy.Listeners.ConnectionLimits connections, string workload, string ns, params uint[] configPorts) =>
+        StartAsync(yaml, mesh => ProxyRequestFor(mesh, workload, ns), configPorts, connections: connections);
+
+    private static async Task<ProxyUnderTest> StartAsync(string yaml, Func<MeshState, ProxyRequest> request, uint[] configPorts, MeshSettings? settings = null, Uri? tracingEndpoint = null, Causeway.Proxy.Listeners.ConnectionLimits? connections = null)
     {
         var ports = configPorts.ToDictionary(p => p, _ => FreePort.Next());
-        var host = await ProxyHost.StartAsync(new ProxyOptions { AdminPort = 0, PortMap = ports, GatewayAddress = IPAddress.Loopback, TracingEndpoint = tracingEndpoint });
+        var host = await ProxyHost.StartAsync(new ProxyOptions
+        {
+            AdminPort = 0,
+            PortMap = ports,
+            GatewayAddress = IPAddress.Loopback,
+            TracingEndpoint = tracingEndpoint,
+            Connections = connections ?? ProxyOptions.DefaultConnections(),
+        });
         var mesh = settings is null ? Load(yaml) : new MeshState(Load(yaml).Resources, settings: settings);
         var snapshot = ProxySnapshotBuilder.Build(mesh, request(mesh));
         var error = await host.ApplyAsync(snapshot);
