@@ -35,6 +35,7 @@ internal static class GatewayTls
                 MaxVersion = Version(settings.MaxProtocolVersion),
                 Origin = where,
             };
+            context.CipherSuites.Add((settings.CipherSuites ?? []).SelectMany(TlsCipherSuiteNames.CodesOf).Select(c => (uint)c).Distinct());
             context.ServerNames.Add((server.Hosts ?? []).Select(h => ServerHost.Parse(h).Host).Distinct(StringComparer.Ordinal));
             if (!Certificate(mesh, proxy, settings, context, where, notices))
             {

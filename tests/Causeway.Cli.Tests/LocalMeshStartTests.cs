@@ -21,10 +21,11 @@ public sealed class LocalMeshStartTests
 
         var (code, stdout, stderr) = CausewayProcess.Run($"up samples/bookinfo --push-address 127.0.0.1:{FreePort()} --status-address 127.0.0.1:{FreePort()}");
 
-        Assert.Equal(1, code);
-        Assert.DoesNotContain("mesh ready", stdout, StringComparison.Ordinal);
-        Assert.Contains("cannot start: sidecar reviews-v1.bookinfo at 127.0.10.3", stderr, StringComparison.Ordinal);
-        Assert.Contains("could not bind 127.0.10.3:9080", stderr, StringComparison.Ordinal);
+        var output = $"exit {code}\nstdout:\n{stdout}\nstderr:\n{stderr}"; // all of it when it fails: a crash shows its stack
+        Assert.True(code == 1, output);
+        Assert.False(stdout.Contains("mesh ready", StringComparison.Ordinal), output);
+        Assert.True(stderr.Contains("cannot start: sidecar reviews-v1.bookinfo at 127.0.10.3", StringComparison.Ordinal), output);
+        Assert.True(stderr.Contains("could not bind 127.0.10.3:9080", StringComparison.Ordinal), output);
     }
 
     private static int FreePort()

@@ -68,6 +68,22 @@ public class GatewayTlsTranslationTests
     }
 
     [Fact]
+    public void Cipher_suites_reach_the_proxy_as_iana_codes_in_order_with_groups_expanded_and_unknown_names_dropped()
+    {
+        var mesh = TestMesh.Load(TestMesh.Service("web", "default"), Gateway("""
+            - port: {number: 443, name: https, protocol: HTTPS}
+              hosts: [web.example.com]
+              tls:
+                mode: SIMPLE
+                serverCertificate: /etc/certs/tls.crt
+                privateKey: /etc/certs/tls.key
+                cipherSuites: [ECDHE-RSA-AES256-GCM-SHA384, NOT-A-SUITE, "[ECDHE-ECDSA-AES128-GCM-SHA256|ECDHE-ECDSA-CHACHA20-POLY1305]", AES128-SHA]
+            """), RoutesTo("web.example.com"));
+        var server = Assert.Single(Listener(mesh.Gateway(("istio", "ingressgateway")), 443).Tls.Servers);
+        Assert.Equal([0xC030u, 0xC02Bu, 0xCCA9u, 0x002Fu], server.CipherSuites);
+    }
+
+    [Fact]
     public void Servers_that_cannot_be_served_are_left_out_with_a_notice_naming_them()
     {
         var mesh = TestMesh.Load(TestMesh.Service("web", "default"), Secret("ok-cert", "istio-system", ("tls.crt", Cert), ("tls.key", Key)),

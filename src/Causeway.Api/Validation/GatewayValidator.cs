@@ -153,9 +153,50 @@ internal sealed class GatewayValidator : ResourceValidator<Gateway>
             ctx.Error(p.Field("minProtocolVersion"), "minProtocolVersion is higher than maxProtocolVersion");
         }
 
+        ValidateCipherSuites(ctx, p.Field("cipherSuites"), tls.CipherSuites);
+
         if (tls.Mode is ServerTlsMode.Passthrough or ServerTlsMode.AutoPassthrough && protocol is "HTTP" or "HTTP2" or "GRPC")
         {
             ctx.Error(p.Field("mode"), $"{ModeName(mode)} TLS is for TLS or HTTPS servers, not {protocol}");
+        }
+    }
+
+    /// <summary>
+    /// Istio (validateTLSOptions) warns about names it does not know and about repeats, and ignores them; the proxy
+    /// then offers only the valid ones (TLS 1.3's own suites are not configurable, in Envoy as here).
+    /// </summary>
+    private static void ValidateCipherSuites(ValidationContext ctx, FieldPath p, List<string>? suites)
+    {
+        if (suites is not { Count: > 0 })
+        {
+            return;
+        }
+
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var invalid = new SortedSet<string>(StringComparer.Ordinal);
+        var duplicate = new SortedSet<string>(StringComparer.Ordinal);
+        foreach (var suite in suites)
+        {
+            if (!TlsCipherSuiteNames.IsValid(suite))
+            {
+                invalid.Add(suite);
+            }
+            else if (!seen.Add(suite))
+            {
+                duplicate.Add(suite);
+            }
+        }
+
+        if (invalid.Count > 0)
+        {
+            ctx.Warning(p, $"ignoring invalid cipher suites: {string.Join(", ", invalid)}", invalid.Count == suites.Count
+                ? "no valid suite is left, so the platform's defaults apply; use OpenSSL names such as ECDHE-RSA-AES256-GCM-SHA384"
+                : "use OpenSSL names such as ECDHE-RSA-AES256-GCM-SHA384");
+        }
+
+        if (duplicate.Count > 0)
+        {
+            ctx.Warning(p, $"ignoring duplicate cipher suites: {string.Join(", ", duplicate)}");
         }
     }
 

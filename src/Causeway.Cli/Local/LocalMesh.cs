@@ -61,7 +61,16 @@ internal sealed class LocalMesh : IAsyncDisposable
         }
         catch
         {
-            await mesh.DisposeAsync().ConfigureAwait(false);
+            try
+            {
+                await mesh.DisposeAsync().ConfigureAwait(false);
+            }
+            catch (Exception cleanup)
+            {
+                // the reason the start failed is what the user needs; a failure while cleaning up must not replace it
+                progress($"  while stopping after the failed start: {cleanup.GetType().Name}: {cleanup.Message}");
+            }
+
             throw;
         }
 

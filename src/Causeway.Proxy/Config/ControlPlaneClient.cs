@@ -58,12 +58,12 @@ public sealed class ControlPlaneClient : IAsyncDisposable
             {
                 receivedAny = await StreamOnceAsync(stop.Token).ConfigureAwait(false);
             }
+            catch (Exception) when (stop.IsCancellationRequested)
+            {
+                return; // stopping: whatever the cancelled call threw on its way out says nothing
+            }
             catch (Exception ex) when (ex is HttpRequestException or IOException or InvalidDataException or Google.Protobuf.InvalidProtocolBufferException or OperationCanceledException)
             {
-                if (stop.IsCancellationRequested)
-                {
-                    return;
-                }
 
                 report($"control plane {address} unavailable ({ex.Message}); serving {(host.State.Current?.Version is { } v ? "snapshot " + v : "nothing yet")}, retrying in {backoff.TotalSeconds:0.##}s");
             }

@@ -37,6 +37,7 @@ public sealed class ListenerTls
             EnabledSslProtocols = context.Protocols,
             ClientCertificateRequired = context.ClientCa is not null,
             CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
+            CipherSuitesPolicy = context.CipherSuites,
         };
         if (http)
         {
@@ -107,7 +108,7 @@ public sealed class ListenerTls
                 }
             }
 
-            return new Context(source, context, Protocols(source), ca);
+            return new Context(source, context, Protocols(source), ca, CipherSuites(source));
         }
         catch (Exception ex) when (ex is CryptographicException or IOException or UnauthorizedAccessException or ArgumentException)
         {
@@ -144,8 +145,25 @@ public sealed class ListenerTls
         return protocols == SslProtocols.None ? throw new InvalidOperationException("maxProtocolVersion is below TLS 1.2, which is the lowest Causeway serves") : protocols;
     }
 
-    private sealed class Context(TlsServerContext source, SslStreamCertificateContext certificate, SslProtocols protocols, X509Certificate2Collection? clientCa)
+    /// <summary>
+    /// The server's tls.cipherSuites for TLS 1.2, with TLS 1.3's three suites always allowed: Envoy cannot configure
+    /// those either, and leaving them out would silently turn TLS 1.3 off. Null: the platform's defaults (and always
+    /// on Windows, where SslStream takes no cipher suite list).
+    /// </summary>
+    private static CipherSuitesPolicy? CipherSuites(TlsServerContext source) =>
+        source.CipherSuites.Count == 0 || OperatingSystem.IsWindows()
+            ? null
+            : new CipherSuitesPolicy([
+                .. source.CipherSuites.Select(c => (TlsCipherSuite)c),
+                TlsCipherSuite.TLS_AES_128_GCM_SHA256,
+                TlsCipherSuite.TLS_AES_256_GCM_SHA384,
+                TlsCipherSuite.TLS_CHACHA20_POLY1305_SHA256,
+            ]);
+
+    private sealed class Context(TlsServerContext source, SslStreamCertificateContext certificate, SslProtocols protocols, X509Certificate2Collection? clientCa, CipherSuitesPolicy? cipherSuites)
     {
+        public CipherSuitesPolicy? CipherSuites { get; } = cipherSuites;
+
         public TlsServerContext Source { get; } = source;
 
         public SslStreamCertificateContext Certificate { get; } = certificate;

@@ -48,6 +48,20 @@ public class OtherKindsValidationTests
     }
 
     [Fact]
+    public void Unknown_and_repeated_cipher_suites_are_warned_about_and_ignored_as_istio_does()
+    {
+        // Istio's validateTLSOptions: "ignoring invalid cipher suites" / "ignoring duplicate cipher suites", warnings only.
+        var gw = Yaml.Resource("networking.istio.io/v1", "Gateway", "gw", "servers:\n- port: {number: 443, name: https, protocol: HTTPS}\n  hosts: ['*']\n"
+            + "  tls: {mode: SIMPLE, credentialName: c, cipherSuites: [ECDHE-RSA-AES256-GCM-SHA384, TLS_RSA_WITH_NULL_MD5, ECDHE-RSA-AES256-GCM-SHA384, '[ECDHE-ECDSA-AES128-GCM-SHA256|ECDHE-ECDSA-CHACHA20-POLY1305]']}\n");
+        var all = Yaml.Check(gw);
+        Assert.DoesNotContain(all, d => d.Severity == Severity.Error);
+        var warnings = all.Where(d => d.Severity == Severity.Warning && d.FieldPath == "spec.servers[0].tls.cipherSuites").Select(d => d.Message).ToList();
+        Assert.Contains("ignoring invalid cipher suites: TLS_RSA_WITH_NULL_MD5", warnings);
+        Assert.Contains("ignoring duplicate cipher suites: ECDHE-RSA-AES256-GCM-SHA384", warnings);
+        Assert.Equal(2, warnings.Count);
+    }
+
+    [Fact]
     public void Gateway_server_hosts_take_an_optional_namespace()
     {
         Yaml.AssertValid(Yaml.Resource("networking.istio.io/v1", "Gateway", "gw", "servers:\n- port: {number: 80, name: http, protocol: HTTP}\n  hosts: ['./*.example.com', 'prod/app.example.com', '*/*']\n"));

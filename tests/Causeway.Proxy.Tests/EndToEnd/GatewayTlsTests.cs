@@ -210,6 +210,76 @@ public sealed class GatewayTlsTests : IAsyncLifetime
     }
 
     [Fact]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public async Task Cipher_suites_and_protocol_versions_limit_what_a_client_can_negotiate()
+    {
+        // Gateway server tls.cipherSuites / minProtocolVersion / maxProtocolVersion, applied as Envoy's
+        // tls_params: a TLS 1.2 client offering only other suites is refused; TLS 1.3 is refused under a TLS 1.2 maximum.
+        var server = ca.Issue("ciphers.example.com", ["ciphers.example.com"]);
+        var yaml = Backends() + TestCertificates.Secret("ciphers-cert", "istio-system", server.CertificatePem, server.KeyPem) + """
+            ---
+            apiVersion: networking.istio.io/v1
+            kind: Gateway
+            metadata:
+              name: ciphers-gateway
+              namespace: default
+            spec:
+              selector:
+                istio: ingressgateway
+              servers:
+              - port: {number: 443, name: https, protocol: HTTPS}
+                hosts: [ciphers.example.com]
+                tls:
+                  mode: SIMPLE
+                  credentialName: ciphers-cert
+                  maxProtocolVersion: TLSV1_2
+                  cipherSuites: [ECDHE-ECDSA-AES256-GCM-SHA384]
+            ---
+            apiVersion: networking.istio.io/v1
+            kind: VirtualService
+            metadata:
+              name: ciphers
+              namespace: default
+            spec:
+              hosts: [ciphers.example.com]
+              gateways: [ciphers-gateway]
+              http:
+              - route:
+                - destination:
+                    host: productpage
+            """;
+        await using var gateway = await ProxyUnderTest.GatewayAsync(yaml, IngressLabels, 443);
+        var port = gateway.Port(443);
+
+        var chosen = await HandshakeAsync(port, "ciphers.example.com", SslProtocols.Tls12, [TlsCipherSuite.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, TlsCipherSuite.TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384]);
+        Assert.Equal(TlsCipherSuite.TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384, chosen);
+        await Assert.ThrowsAnyAsync<Exception>(() => HandshakeAsync(port, "ciphers.example.com", SslProtocols.Tls12, [TlsCipherSuite.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256]));
+        await Assert.ThrowsAnyAsync<Exception>(() => HandshakeAsync(port, "ciphers.example.com", SslProtocols.Tls13, null));
+
+        // With the maximum lifted, TLS 1.3 still works: its own suites are not what cipherSuites lists (Envoy alike).
+        var lifted = yaml.Replace("maxProtocolVersion: TLSV1_2", "maxProtocolVersion: TLSV1_3", StringComparison.Ordinal);
+        Assert.Null(await gateway.ReconfigureGatewayAsync(lifted, IngressLabels));
+        Assert.Equal(TlsCipherSuite.TLS_AES_128_GCM_SHA256, await HandshakeAsync(port, "ciphers.example.com", SslProtocols.Tls13, [TlsCipherSuite.TLS_AES_128_GCM_SHA256]));
+    }
+
+    /// <summary>A bare TLS handshake with the gateway offering only these protocols and suites; the suite it agreed on.</summary>
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    private async Task<TlsCipherSuite> HandshakeAsync(int port, string host, SslProtocols protocols, TlsCipherSuite[]? suites)
+    {
+        using var tcp = new TcpClient();
+        await tcp.ConnectAsync(IPAddress.Loopback, port);
+        await using var tls = new SslStream(tcp.GetStream());
+        await tls.AuthenticateAsClientAsync(new SslClientAuthenticationOptions
+        {
+            TargetHost = host,
+            EnabledSslProtocols = protocols,
+            CipherSuitesPolicy = suites is null ? null : new CipherSuitesPolicy(suites),
+            RemoteCertificateValidationCallback = TrustedBy(ca.Ca),
+        });
+        return tls.NegotiatedCipherSuite;
+    }
+
+    [Fact]
     public async Task An_unreadable_certificate_file_rejects_the_snapshot_and_the_last_good_one_keeps_serving()
     {
         await using var gateway = await ProxyUnderTest.GatewayAsync(Mesh(), IngressLabels, 443, 80);
