@@ -21,6 +21,7 @@ internal static class Program
             ProxyCommand.Create(),
             ControlPlaneCommands.ControlPlane(),
             ControlPlaneCommands.Status(),
+            TokenCommand.Create(),
             ProxyConfigCommand.Create(),
             ExplainCommand.Create(),
             LocalCommands.Up(),

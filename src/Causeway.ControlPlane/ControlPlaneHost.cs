@@ -4,6 +4,7 @@ using System.Text.Json;
 using Causeway.ControlPlane.Config;
 using Causeway.Translation.Mesh;
 using Causeway.ControlPlane.Push;
+using Causeway.ControlPlane.Security;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -32,6 +33,12 @@ public sealed class ControlPlaneOptions
     public TimeSpan DebounceMax { get; init; } = TimeSpan.FromSeconds(1);
 
     public MeshSettings? Settings { get; init; }
+
+    /// <summary>Checks the tokens proxies present (from <c>--token-key</c>); null: a key known only to this process.</summary>
+    public PushTokenAuthority? Tokens { get; init; }
+
+    /// <summary>Refuse proxies that present no token, instead of serving them config without Secrets.</summary>
+    public bool RequireToken { get; init; }
 }
 
 /// <summary>
@@ -45,8 +52,9 @@ public sealed class ControlPlaneHost : IAsyncDisposable
     private readonly PushServer push;
     private readonly WebApplication status;
 
-    private ControlPlaneHost(DirectoryConfigSource source, PushServer push, WebApplication status, int statusPort)
+    private ControlPlaneHost(DirectoryConfigSource source, PushServer push, WebApplication status, int statusPort, PushTokenAuthority tokens)
     {
+        Tokens = tokens;
         this.source = source;
         this.push = push;
         this.status = status;
@@ -66,6 +74,9 @@ public sealed class ControlPlaneHost : IAsyncDisposable
 
     public int PushPort => push.Port;
 
+    /// <summary>Makes the tokens of proxies this process starts itself (causeway up) and checks every proxy's.</summary>
+    public PushTokenAuthority Tokens { get; }
+
     public int StatusPort { get; }
 
     public ConfigGeneration Config => source.Current;
@@ -77,7 +88,8 @@ public sealed class ControlPlaneHost : IAsyncDisposable
     public static async Task<ControlPlaneHost> StartAsync(ControlPlaneOptions options)
     {
         var source = new DirectoryConfigSource(options.ConfigDirectory, options.DebounceQuiet, options.DebounceMax, options.Settings);
-        var push = await PushServer.StartAsync(options.PushAddress, () => source.Current).ConfigureAwait(false);
+        var tokens = options.Tokens ?? PushTokenAuthority.Ephemeral();
+        var push = await PushServer.StartAsync(options.PushAddress, () => source.Current, tokens, options.RequireToken).ConfigureAwait(false);
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.ConfigureKestrel(o =>
@@ -102,7 +114,7 @@ public sealed class ControlPlaneHost : IAsyncDisposable
         });
         await app.StartAsync().ConfigureAwait(false);
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault();
-        host = new ControlPlaneHost(source, push, app, address is null ? options.StatusAddress.Port : new Uri(address).Port);
+        host = new ControlPlaneHost(source, push, app, address is null ? options.StatusAddress.Port : new Uri(address).Port, tokens);
         foreach (var rejected in source.Current.Rejected)
         {
             host.Report("rejected: " + rejected);
@@ -150,6 +162,7 @@ public sealed class ControlPlaneHost : IAsyncDisposable
                 json.WriteStartObject();
                 json.WriteString("proxy", p.Id);
                 json.WriteString("peer", p.Peer);
+                json.WriteString("token", p.Credential?.ToString() ?? "");
                 json.WriteString("admin", p.Hello.AdminAddress);
                 json.WriteString("connectedAt", p.ConnectedAt);
                 json.WriteString("sentVersion", expected);

@@ -27,7 +27,7 @@ internal static class Program
                 return 2;
             }
 
-            return await ProxyCommandLine.RunAsync(options, identity, host => ProxyCommandLine.Connect(host, controlPlane!, identity), cancel).ConfigureAwait(false);
+            return await ProxyCommandLine.RunAsync(options, identity, host => line.Connect(parse, host, controlPlane!, identity), cancel).ConfigureAwait(false);
         });
         return root.Parse(args).Invoke();
     }

@@ -65,6 +65,12 @@ internal static class GatewayTls
     private static bool Certificate(MeshState mesh, ProxyRequest proxy, ServerTlsSettings settings, TlsServerContext context, string where, IList<string> notices)
     {
         var credential = settings.CredentialName ?? settings.CredentialNames?.FirstOrDefault();
+        if (!string.IsNullOrEmpty(credential) && !proxy.MayReadSecrets)
+        {
+            notices.Add($"{where}: credentialName {credential}: withheld, since this gateway did not authenticate to the control plane (start it with --token-file holding a token for namespace {proxy.Namespace}); server not served");
+            return false;
+        }
+
         if (!string.IsNullOrEmpty(credential))
         {
             var secret = FindSecret(mesh, proxy.Namespace, credential);

@@ -12,6 +12,12 @@ public sealed record ProxyRequest(
     string ServiceAccount = "default",
     string Locality = "")
 {
+    /// <summary>
+    /// Whether Secrets (a gateway's credentialName certificates and keys) may go into its snapshot: false for a proxy
+    /// that did not authenticate to the control plane, which then gets its config without them.
+    /// </summary>
+    public bool MayReadSecrets { get; init; } = true;
+
     public static ProxyRequest Sidecar(string name, string ns, IReadOnlyDictionary<string, string> labels, string address = "") =>
         new(ProxyRole.Sidecar, name, ns, labels, address);
 

@@ -56,6 +56,47 @@ public sealed class ControlPlaneCommandTests
     }
 
     [Fact]
+    public async Task A_control_plane_requiring_tokens_serves_a_proxy_with_its_token_and_turns_away_one_with_another_workloads()
+    {
+        var dir = Directory.CreateTempSubdirectory("causeway-token-");
+        try
+        {
+            var key = Path.Combine(dir.FullName, "token.key");
+            var push = FreePort();
+            var status = FreePort();
+            using var cp = await StartAsync(Binaries.Causeway, "connect to", "control-plane", "--config", "samples/bookinfo", "--push-address", $"127.0.0.1:{push}",
+                "--status-address", $"127.0.0.1:{status}", "--token-key", key, "--require-token");
+            Assert.True(File.Exists(key)); // made on first use
+            Assert.True(OperatingSystem.IsWindows() || File.GetUnixFileMode(key) == (UnixFileMode.UserRead | UnixFileMode.UserWrite));
+
+            var (code, token, err) = CausewayProcess.Run($"token --key {key} --role sidecar --workload productpage-v1.bookinfo");
+            Assert.True(code == 0, err);
+            var tokenFile = Path.Combine(dir.FullName, "productpage.token");
+            await File.WriteAllTextAsync(tokenFile, token);
+            using var proxy = await StartAsync(Binaries.Proxy, "applied snapshot", "--control-plane", $"http://127.0.0.1:{push}", "--workload", "productpage-v1.bookinfo", "--admin-port", "0", "--token-file", tokenFile);
+            using var impostor = await StartAsync(Binaries.Proxy, "refused: the token is for sidecar productpage-v1.bookinfo, not sidecar reviews-v1.bookinfo",
+                "--control-plane", $"http://127.0.0.1:{push}", "--workload", "reviews-v1.bookinfo", "--admin-port", "0", "--token-file", tokenFile);
+            try
+            {
+                (code, var table, _) = CausewayProcess.Run($"status --control-plane http://127.0.0.1:{status}");
+                Assert.Equal(0, code);
+                Assert.Matches(@"sidecar productpage-v1\.bookinfo\s.*SYNCED\s+yes", table);
+                Assert.DoesNotContain("reviews-v1", table, StringComparison.Ordinal);
+            }
+            finally
+            {
+                impostor.Kill(entireProcessTree: true);
+                proxy.Kill(entireProcessTree: true);
+                cp.Kill(entireProcessTree: true);
+            }
+        }
+        finally
+        {
+            dir.Delete(true);
+        }
+    }
+
+    [Fact]
     public void Explain_says_what_a_response_flag_means_and_where_to_look()
     {
         var (code, stdout, _) = CausewayProcess.Run("explain --flag UO");

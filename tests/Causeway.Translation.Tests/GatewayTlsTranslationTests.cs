@@ -84,6 +84,26 @@ public class GatewayTlsTranslationTests
     }
 
     [Fact]
+    public void A_gateway_that_did_not_authenticate_gets_no_secret_but_file_certificates_still_work()
+    {
+        // istiod serves credentialName Secrets over SDS only to an authenticated gateway of the Secret's namespace.
+        var mesh = TestMesh.Load(TestMesh.Service("web", "default"), Secret("web-cert", "istio-system", ("tls.crt", Cert), ("tls.key", Key)), Gateway("""
+            - port: {number: 443, name: from-secret, protocol: HTTPS}
+              hosts: [a.example.com]
+              tls: {mode: SIMPLE, credentialName: web-cert}
+            - port: {number: 443, name: from-files, protocol: HTTPS}
+              hosts: [b.example.com]
+              tls: {mode: SIMPLE, serverCertificate: /etc/certs/tls.crt, privateKey: /etc/certs/tls.key}
+            """), RoutesTo("*.example.com"));
+        var request = ProxyRequest.Gateway("gateway", "istio-system", new Dictionary<string, string> { ["istio"] = "ingressgateway" }) with { MayReadSecrets = false };
+        var snapshot = ProxySnapshotBuilder.Build(mesh, request);
+        var server = Assert.Single(snapshot.Listeners.Single(l => l.Port == 443).Tls.Servers);
+        Assert.Equal(["b.example.com"], server.ServerNames);
+        Assert.DoesNotContain(Key, snapshot.ToString(), StringComparison.Ordinal);
+        Assert.Contains(snapshot.Notices, n => n.Contains("server from-secret", StringComparison.Ordinal) && n.Contains("withheld", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void Servers_that_cannot_be_served_are_left_out_with_a_notice_naming_them()
     {
         var mesh = TestMesh.Load(TestMesh.Service("web", "default"), Secret("ok-cert", "istio-system", ("tls.crt", Cert), ("tls.key", Key)),

@@ -3,6 +3,7 @@ using System.Net;
 using System.Text.Json;
 using Causeway.Api.Model.Common;
 using Causeway.ControlPlane;
+using Causeway.ControlPlane.Security;
 using Causeway.Translation.Mesh;
 
 namespace Causeway.Cli.Commands;
@@ -18,9 +19,11 @@ internal static class ControlPlaneCommands
         var quiet = new Option<string>("--debounce") { Description = "Push a change once the config has been quiet this long (Go duration).", DefaultValueFactory = _ => "100ms" };
         var max = new Option<string>("--debounce-max") { Description = "Push at the latest this long after the first change while changes keep coming.", DefaultValueFactory = _ => "1s" };
         var meshConfig = new Option<string?>("--mesh-config") { Description = "Istio mesh config file; defaultHttpRetryPolicy, accessLogFile, accessLogEncoding, defaultConfig.tracing.sampling, defaultProviders.tracing and opentelemetry extensionProviders are read from it." };
+        var tokenKey = new Option<string?>("--token-key") { Description = "File with the key that signs and checks proxies' tokens (made with a fresh random key if it does not exist; causeway token makes tokens with it). Without it, proxies started elsewhere cannot authenticate and get no Secrets." };
+        var requireToken = new Option<bool>("--require-token") { Description = "Refuse proxies without a valid token, instead of serving them config without Secrets." };
         var command = new Command("control-plane", "Run the control plane: watch a directory of Istio YAML and push each proxy its configuration.")
         {
-            config, push, status, quiet, max, meshConfig,
+            config, push, status, quiet, max, meshConfig, tokenKey, requireToken,
         };
         command.SetAction(async (parse, cancel) =>
         {
@@ -57,6 +60,20 @@ internal static class ControlPlaneCommands
                 }
             }
 
+            PushTokenAuthority? tokens = null;
+            if (parse.GetValue(tokenKey) is { } keyFile)
+            {
+                try
+                {
+                    tokens = PushTokenAuthority.FromKeyFile(keyFile, createIfMissing: true);
+                }
+                catch (Exception ex) when (ex is IOException or FormatException or ArgumentException or UnauthorizedAccessException)
+                {
+                    await Console.Error.WriteLineAsync($"--token-key {keyFile}: {ex.Message}").ConfigureAwait(false);
+                    return 2;
+                }
+            }
+
             ControlPlaneHost host;
             try
             {
@@ -68,6 +85,8 @@ internal static class ControlPlaneCommands
                     DebounceQuiet = quietPeriod.Value,
                     DebounceMax = maxDelay.Value,
                     Settings = settings,
+                    Tokens = tokens,
+                    RequireToken = parse.GetValue(requireToken),
                 }).ConfigureAwait(false);
             }
             catch (IOException ex)
@@ -119,12 +138,13 @@ internal static class ControlPlaneCommands
             Console.WriteLine($"config generation {root.GetProperty("generation").GetInt64()}: {root.GetProperty("resources").GetInt32()} resources from {root.GetProperty("configDirectory").GetString()}");
             var proxies = root.GetProperty("proxies").EnumerateArray().ToList();
             Console.WriteLine();
-            Console.WriteLine($"{"PROXY",-40} {"SENT",-18} {"ACKED",-18} {"STATE",-8} DETAIL");
+            Console.WriteLine($"{"PROXY",-40} {"SENT",-18} {"ACKED",-18} {"STATE",-8} {"TOKEN",-6} DETAIL");
             foreach (var p in proxies)
             {
                 var state = p.GetProperty("synced").GetBoolean() ? "SYNCED" : p.GetProperty("nack").GetString()!.Length > 0 ? "NACKED" : "STALE";
                 var detail = p.GetProperty("nack").GetString() is { Length: > 0 } nack ? nack : p.GetProperty("error").GetString();
-                Console.WriteLine($"{p.GetProperty("proxy").GetString(),-40} {p.GetProperty("sentVersion").GetString(),-18} {p.GetProperty("ackedVersion").GetString(),-18} {state,-8} {detail}");
+                var token = p.TryGetProperty("token", out var t) && t.GetString() is { Length: > 0 } ? "yes" : "no";
+                Console.WriteLine($"{p.GetProperty("proxy").GetString(),-40} {p.GetProperty("sentVersion").GetString(),-18} {p.GetProperty("ackedVersion").GetString(),-18} {state,-8} {token,-6} {detail}");
             }
 
             if (proxies.Count == 0)

@@ -55,7 +55,7 @@ internal static class ProxyCommand
 
             var directory = parse.GetValue(config);
             return await ProxyCommandLine.RunAsync(options, identity, host => controlPlane is not null
-                ? ProxyCommandLine.Connect(host, controlPlane, identity)
+                ? line.Connect(parse, host, controlPlane, identity)
                 : new StaticConfigSource(directory!, identity, host.ApplyAsync, ProxyCommandLine.Print, settings: settings), cancel).ConfigureAwait(false);
         });
         return command;

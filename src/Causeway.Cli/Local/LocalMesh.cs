@@ -3,8 +3,10 @@ using Causeway.Api.Diagnostics;
 using Causeway.Api.Model.Networking;
 using Causeway.Api.Validation;
 using Causeway.ControlPlane;
+using Causeway.ControlPlane.Security;
 using Causeway.Proxy;
 using Causeway.Protocol;
+using Causeway.Protocol.V1;
 using Causeway.Proxy.Config;
 
 namespace Causeway.Cli.Local;
@@ -116,13 +118,16 @@ internal sealed class LocalMesh : IAsyncDisposable
                 progress($"  {name}: {s}");
             }
         };
+        // Each proxy of the local mesh gets a token from the control plane it belongs to, as a separately started
+        // proxy gets one from causeway token: a gateway may then receive its namespace's Secrets.
+        var token = ControlPlane.Tokens.Mint(new PushCredential(identity.Role, identity.Namespace, identity.Role == ProxyRole.Gateway ? null : identity.Name), TimeSpan.FromDays(365));
         var client = new ControlPlaneClient(pushUri, identity, host, s =>
         {
             if (s.StartsWith("control plane:", StringComparison.Ordinal))
             {
                 progress($"  {name}: {s}");
             }
-        });
+        }, () => token);
         proxies.Add((name, host, client));
         await Task.WhenAny(applied.Task, Task.Delay(TimeSpan.FromSeconds(5))).ConfigureAwait(false);
         lock (bindFailures)

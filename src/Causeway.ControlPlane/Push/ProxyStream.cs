@@ -1,4 +1,5 @@
 using System.Threading.Channels;
+using Causeway.ControlPlane.Security;
 using Causeway.Protocol.V1;
 
 namespace Causeway.ControlPlane.Push;
@@ -15,6 +16,9 @@ public sealed class ProxyStream(Hello hello, string peer)
     public Hello Hello { get; } = hello;
 
     public string Peer { get; } = peer;
+
+    /// <summary>Who its token says it is; null when it connected without one (it then gets no Secrets).</summary>
+    public PushCredential? Credential { get; init; }
 
     /// <summary>"role name.namespace" for status and logs.</summary>
     public string Id => $"{(Hello.Role == ProxyRole.Gateway ? "gateway" : "sidecar")} {Hello.Name}.{Hello.Namespace}";

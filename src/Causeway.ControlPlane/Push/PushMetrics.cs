@@ -15,6 +15,7 @@ public sealed class PushMetrics
     private long endpointUpdates;
     private long errors;
     private long nacks;
+    private long refused;
     private long generations;
     private long lastPushMicros;
     private long lastConvergenceMicros = -1;
@@ -26,6 +27,9 @@ public sealed class PushMetrics
     public void ErrorSent() => Interlocked.Increment(ref errors);
 
     public void Nacked() => Interlocked.Increment(ref nacks);
+
+    /// <summary>A proxy was turned away: no token where one is required, a bad token, or one that does not fit its Hello.</summary>
+    public void Refused() => Interlocked.Increment(ref refused);
 
     /// <summary>A generation was pushed: how long translating and queueing took; convergence is timed from now.</summary>
     public void GenerationPushed(TimeSpan took, long generation)
@@ -63,6 +67,7 @@ public sealed class PushMetrics
         text.Sample("pilot_xds_pushes", "type=\"error\"", Interlocked.Read(ref errors));
         Single("pilot_total_xds_rejects", "counter", Interlocked.Read(ref nacks));
         Single("pilot_xds", "gauge", connected);
+        Single("causeway_push_refused_total", "counter", Interlocked.Read(ref refused));
         Single("causeway_config_rejected_resources", "gauge", rejected);
         Single("causeway_config_generation", "gauge", generation);
         Single("causeway_config_generations_pushed_total", "counter", Interlocked.Read(ref generations));

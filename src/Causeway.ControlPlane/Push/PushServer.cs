@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Net;
 using Causeway.ControlPlane.Config;
+using Causeway.ControlPlane.Security;
 using Causeway.Protocol;
 using Causeway.Protocol.Grpc;
 using Causeway.Protocol.V1;
@@ -19,6 +20,9 @@ namespace Causeway.ControlPlane.Push;
 /// The push server (Pilot's xDS server role): each proxy holds one gRPC stream (HTTP/2, cleartext) on which it says
 /// who it is and ACKs or NACKs what it gets. On every config generation each connected proxy gets what changed for
 /// it: nothing when its snapshot is the same, only endpoints when nothing else changed, else the whole snapshot.
+/// A proxy authenticates with a bearer token (<see cref="PushTokenAuthority"/>) that must fit what its Hello says;
+/// one without a token is served config but never a Secret (istiod's plaintext port serves no SDS either), or is
+/// refused when the control plane requires tokens.
 /// </summary>
 public sealed class PushServer : IAsyncDisposable
 {
@@ -26,11 +30,15 @@ public sealed class PushServer : IAsyncDisposable
     private readonly ConcurrentDictionary<ProxyStream, byte> streams = new();
     private readonly SnapshotCache cache = new();
     private readonly Func<ConfigGeneration> config;
+    private readonly PushTokenAuthority tokens;
+    private readonly bool requireToken;
 
-    private PushServer(WebApplication app, Func<ConfigGeneration> config)
+    private PushServer(WebApplication app, Func<ConfigGeneration> config, PushTokenAuthority tokens, bool requireToken)
     {
         this.app = app;
         this.config = config;
+        this.tokens = tokens;
+        this.requireToken = requireToken;
     }
 
     public int Port { get; private set; }
@@ -42,7 +50,7 @@ public sealed class PushServer : IAsyncDisposable
     /// <summary>Status lines (connections, NACKs) as they happen.</summary>
     public event Action<string>? Status;
 
-    public static async Task<PushServer> StartAsync(IPEndPoint bind, Func<ConfigGeneration> config)
+    public static async Task<PushServer> StartAsync(IPEndPoint bind, Func<ConfigGeneration> config, PushTokenAuthority tokens, bool requireToken)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
@@ -59,7 +67,7 @@ public sealed class PushServer : IAsyncDisposable
             o.Listen(bind, l => l.Protocols = HttpProtocols.Http2); // gRPC: HTTP/2 by prior knowledge
         });
         var app = builder.Build();
-        var server = new PushServer(app, config);
+        var server = new PushServer(app, config, tokens, requireToken);
         app.Run(server.HandleAsync);
         await app.StartAsync().ConfigureAwait(false);
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault();
@@ -82,7 +90,7 @@ public sealed class PushServer : IAsyncDisposable
 
     private void PushTo(ProxyStream stream, ConfigGeneration generation, bool forceFull)
     {
-        var entry = cache.Get(generation, stream.Hello);
+        var entry = cache.Get(generation, stream.Hello, stream.Credential is not null);
         if (entry is null)
         {
             var error = $"no WorkloadEntry {stream.Hello.Name} in namespace {stream.Hello.Namespace}: nothing to serve this sidecar yet";
@@ -141,13 +149,26 @@ public sealed class PushServer : IAsyncDisposable
                 return;
             }
 
-            stream = new ProxyStream(first.Hello, ctx.Connection.RemoteIpAddress + ":" + ctx.Connection.RemotePort) { Abort = ctx.Abort };
+            var peer = ctx.Connection.RemoteIpAddress + ":" + ctx.Connection.RemotePort;
+            var (credential, refusal, refusalStatus) = await AuthenticateAsync(ctx.Request.Headers.Authorization.ToString(), first.Hello).ConfigureAwait(false);
+            if (refusal is not null)
+            {
+                // Said on the stream too, so the proxy's log has the reason and not only a status code.
+                GrpcFraming.Write(ctx.Response.BodyWriter, new ControlMessage { Error = PushProtocol.Refused + refusal });
+                await ctx.Response.BodyWriter.FlushAsync(cancel).ConfigureAwait(false);
+                Metrics.Refused();
+                Status?.Invoke($"refused: {PushCredential.RoleName(first.Hello.Role)} {first.Hello.Name}.{first.Hello.Namespace} from {peer}: {refusal}");
+                (status, message) = (refusalStatus, refusal);
+                return;
+            }
+
+            stream = new ProxyStream(first.Hello, peer) { Abort = ctx.Abort, Credential = credential };
             streams[stream] = 0;
-            Status?.Invoke($"connected: {stream.Id} from {stream.Peer} (running {(first.Hello.AppliedVersion.Length > 0 ? first.Hello.AppliedVersion : "nothing")})");
+            Status?.Invoke($"connected: {stream.Id} from {stream.Peer} ({(credential is null ? "no token" : "token for " + credential)}; running {(first.Hello.AppliedVersion.Length > 0 ? first.Hello.AppliedVersion : "nothing")})");
             if (first.Hello.AppliedVersion.Length > 0)
             {
                 // A reconnect: what it runs is what we would have sent, so it is not resent if unchanged.
-                var entry = cache.Get(config(), stream.Hello);
+                var entry = cache.Get(config(), stream.Hello, credential is not null);
                 if (entry?.Snapshot.Version == first.Hello.AppliedVersion)
                 {
                     stream.MarkSent(entry.Snapshot.Version, entry.Structure);
@@ -188,6 +209,30 @@ public sealed class PushServer : IAsyncDisposable
                 }
             }
         }
+    }
+
+    /// <summary>The proxy's credential from its bearer token (null: it sent none and that is allowed), or why it is refused.</summary>
+    private async Task<(PushCredential? Credential, string? Refusal, int Status)> AuthenticateAsync(string authorization, Hello hello)
+    {
+        if (authorization.Length == 0)
+        {
+            return requireToken
+                ? (null, "this control plane requires a token (give the proxy --token-file; make one with causeway token)", GrpcProtocol.StatusUnauthenticated)
+                : (null, null, GrpcProtocol.StatusOk);
+        }
+
+        if (!authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+        {
+            return (null, "the authorization header is not a bearer token", GrpcProtocol.StatusUnauthenticated);
+        }
+
+        var (credential, error) = await tokens.ValidateAsync(authorization["Bearer ".Length..].Trim()).ConfigureAwait(false);
+        if (credential is null)
+        {
+            return (null, error, GrpcProtocol.StatusUnauthenticated);
+        }
+
+        return credential.Mismatch(hello) is { } mismatch ? (null, mismatch, GrpcProtocol.StatusPermissionDenied) : (credential, null, GrpcProtocol.StatusOk);
     }
 
     private async Task ReadAsync(HttpContext ctx, ProxyStream stream, CancellationToken cancel)

@@ -15,8 +15,11 @@ public sealed class SnapshotCache
     private long generation = -1;
     private ConcurrentDictionary<string, Lazy<Entry?>> entries = new(StringComparer.Ordinal);
 
-    /// <summary>The snapshot for this proxy in this generation, or null when the mesh does not know the proxy.</summary>
-    public Entry? Get(ConfigGeneration config, Hello hello)
+    /// <summary>
+    /// The snapshot for this proxy in this generation, or null when the mesh does not know the proxy. Only an
+    /// authenticated proxy's snapshot carries Secrets.
+    /// </summary>
+    public Entry? Get(ConfigGeneration config, Hello hello, bool authenticated)
     {
         ConcurrentDictionary<string, Lazy<Entry?>> map;
         lock (gate)
@@ -30,10 +33,10 @@ public sealed class SnapshotCache
             map = entries;
         }
 
-        return map.GetOrAdd(KeyOf(hello), _ => new Lazy<Entry?>(() => Build(config, hello))).Value;
+        return map.GetOrAdd(KeyOf(hello, authenticated), _ => new Lazy<Entry?>(() => Build(config, hello, authenticated))).Value;
     }
 
-    private static Entry? Build(ConfigGeneration config, Hello hello)
+    private static Entry? Build(ConfigGeneration config, Hello hello, bool authenticated)
     {
         var request = ProxyRequest.Resolve(config.Mesh, hello.Role, hello.Name, hello.Namespace, hello.Labels);
         if (request is null)
@@ -41,12 +44,12 @@ public sealed class SnapshotCache
             return null;
         }
 
-        var built = ProxySnapshotBuilder.BuildVersioned(config.Mesh, request);
+        var built = ProxySnapshotBuilder.BuildVersioned(config.Mesh, request with { MayReadSecrets = authenticated });
         return new Entry(built.Snapshot, built.Structure);
     }
 
-    private static string KeyOf(Hello hello) =>
-        $"{hello.Role}|{hello.Name}|{hello.Namespace}|{string.Join(",", hello.Labels.OrderBy(l => l.Key, StringComparer.Ordinal).Select(l => l.Key + "=" + l.Value))}";
+    private static string KeyOf(Hello hello, bool authenticated) =>
+        $"{hello.Role}|{authenticated}|{hello.Name}|{hello.Namespace}|{string.Join(",", hello.Labels.OrderBy(l => l.Key, StringComparer.Ordinal).Select(l => l.Key + "=" + l.Value))}";
 
     public sealed record Entry(ProxySnapshot Snapshot, string Structure);
 }

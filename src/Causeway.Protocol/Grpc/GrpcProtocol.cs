@@ -13,9 +13,13 @@ public static class GrpcProtocol
 
     public const int StatusOk = 0;
 
+    public const int StatusPermissionDenied = 7;
+
     public const int StatusUnimplemented = 12;
 
     public const int StatusInternal = 13;
 
     public const int StatusUnavailable = 14;
+
+    public const int StatusUnauthenticated = 16;
 }

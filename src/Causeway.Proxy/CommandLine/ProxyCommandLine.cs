@@ -69,6 +69,11 @@ public sealed class ProxyCommandLine
         Description = "OTLP/HTTP collector for spans, e.g. http://127.0.0.1:4318 (spans are sent to /v1/traces). Which requests are traced comes from Telemetry resources.",
     };
 
+    public Option<string?> TokenFile { get; } = new("--token-file")
+    {
+        Description = "A file holding this proxy's token for the control plane (made by causeway token), read again at each reconnect. Without one the proxy gets its config but no Secrets (a gateway's credentialName certificates).",
+    };
+
     public Option<int?> MaxConnections { get; } = new("--max-connections")
     {
         Description = "Most downstream connections across all listeners; past it a new connection is closed at once (Envoy's overload manager global_downstream_max_connections). Default: half the file descriptor limit left after 128.",
@@ -85,7 +90,7 @@ public sealed class ProxyCommandLine
     public T AddTo<T>(T command)
         where T : Command
     {
-        foreach (var option in new Option[] { ControlPlane, Role, Workload, GatewayLabels, GatewayNamespace, TracingEndpoint, AdminPort, OutboundAddress, GatewayAddress, PortMap, MaxConnections, MaxConnectionsPerListener })
+        foreach (var option in new Option[] { ControlPlane, TokenFile, Role, Workload, GatewayLabels, GatewayNamespace, TracingEndpoint, AdminPort, OutboundAddress, GatewayAddress, PortMap, MaxConnections, MaxConnectionsPerListener })
         {
             command.Options.Add(option);
         }
@@ -213,9 +218,26 @@ public sealed class ProxyCommandLine
         }
     }
 
-    /// <summary>The control plane's client for this proxy.</summary>
-    public static IAsyncDisposable Connect(ProxyHost host, Uri controlPlane, WorkloadIdentity identity) =>
-        new ControlPlaneClient(controlPlane, identity, host, Print);
+    /// <summary>The control plane's client for this proxy, with its token from --token-file when given.</summary>
+    public IAsyncDisposable Connect(ParseResult parse, ProxyHost host, Uri controlPlane, WorkloadIdentity identity)
+    {
+        var file = parse.GetValue(TokenFile);
+        return new ControlPlaneClient(controlPlane, identity, host, Print, file is null ? null : () => ReadToken(file));
+    }
+
+    /// <summary>The token in the file; null (said once per attempt) when it cannot be read, so the proxy still gets its config.</summary>
+    private static string? ReadToken(string file)
+    {
+        try
+        {
+            return File.ReadAllText(file).Trim();
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            Print($"--token-file {file}: {ex.Message}; connecting without a token");
+            return null;
+        }
+    }
 
     /// <summary>A timestamped status line, as every long-running command prints them.</summary>
     public static void Print(string message) => Console.WriteLine($"[{DateTime.UtcNow:HH:mm:ss}] {message}");

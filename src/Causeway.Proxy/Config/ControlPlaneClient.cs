@@ -10,7 +10,8 @@ namespace Causeway.Proxy.Config;
 /// The proxy's side of the push protocol: one gRPC stream to the control plane; each snapshot (or endpoints update)
 /// is applied atomically and ACKed, or NACKed with the reason while the last good one keeps serving. When the
 /// control plane is away the proxy keeps serving what it has and reconnects with jittered backoff (0.25 s doubling
-/// to 10 s), saying which version it runs so nothing is resent needlessly.
+/// to 10 s), saying which version it runs so nothing is resent needlessly. The proxy's token, when it has one, is
+/// read afresh for each connection (a rotated token file is picked up) and sent as a bearer token.
 /// </summary>
 public sealed class ControlPlaneClient : IAsyncDisposable
 {
@@ -19,12 +20,14 @@ public sealed class ControlPlaneClient : IAsyncDisposable
     private readonly WorkloadIdentity identity;
     private readonly ProxyHost host;
     private readonly Action<string> report;
+    private readonly Func<string?> token;
     private readonly HttpMessageInvoker invoker;
     private readonly CancellationTokenSource stop = new();
     private readonly Task loop;
 
-    public ControlPlaneClient(Uri address, WorkloadIdentity identity, ProxyHost host, Action<string> report)
+    public ControlPlaneClient(Uri address, WorkloadIdentity identity, ProxyHost host, Action<string> report, Func<string?>? token = null)
     {
+        this.token = token ?? (() => null);
         this.address = address;
         this.identity = identity;
         this.host = host;
@@ -102,6 +105,11 @@ public sealed class ControlPlaneClient : IAsyncDisposable
             Content = new GrpcRequestStream<ProxyMessage>(outgoing.Reader),
         };
         request.Headers.TryAddWithoutValidation("te", "trailers");
+        if (token() is { Length: > 0 } bearer)
+        {
+            request.Headers.TryAddWithoutValidation("authorization", "Bearer " + bearer);
+        }
+
         using var response = await invoker.SendAsync(request, cancel).ConfigureAwait(false);
         if (response.StatusCode != HttpStatusCode.OK)
         {
@@ -116,6 +124,12 @@ public sealed class ControlPlaneClient : IAsyncDisposable
             await using var body = await response.Content.ReadAsStreamAsync(cancel).ConfigureAwait(false);
             while (await GrpcFraming.ReadAsync(body, ControlMessage.Parser, cancel).ConfigureAwait(false) is { } message)
             {
+                if (message.KindCase == ControlMessage.KindOneofCase.Error && message.Error.StartsWith(PushProtocol.Refused, StringComparison.Ordinal))
+                {
+                    report("control plane: " + message.Error); // turned away: backing off as after a failed connect
+                    return false;
+                }
+
                 received = true;
                 var answer = await HandleAsync(message).ConfigureAwait(false);
                 if (answer is not null)
