@@ -76,6 +76,18 @@ public sealed class EdgeHardeningTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_request_with_more_than_100_headers_gets_431_and_never_reaches_the_upstream()
+    {
+        // Envoy's max_headers_count defaults to 100, as does Kestrel's MaxRequestHeaderCount (docs/proxy.md).
+        await using var proxy = await ProxyUnderTest.SidecarAsync(Mesh(), "client", "default", 9080);
+        string Request(int headers) => "GET /many HTTP/1.1\r\nHost: echo\r\n" + string.Concat(Enumerable.Range(1, headers - 1).Select(i => $"x-h{i}: v\r\n")) + "\r\n";
+
+        Assert.StartsWith("HTTP/1.1 200", await Raw(proxy.Port(9080), Request(100)), StringComparison.Ordinal);
+        Assert.StartsWith("HTTP/1.1 431", await Raw(proxy.Port(9080), Request(101)), StringComparison.Ordinal);
+        Assert.Single(backend.Heads);
+    }
+
+    [Fact]
     public async Task A_tab_inside_a_header_value_is_allowed()
     {
         await using var proxy = await ProxyUnderTest.SidecarAsync(Mesh(), "client", "default", 9080);
