@@ -29,6 +29,35 @@ internal static class CausewayProcess
         return (process.ExitCode, stdout.Result, stderr.Result);
     }
 
+    /// <summary>Starts a long-running process and returns once a line of its output contains <paramref name="ready"/> (its output is drained from then on).</summary>
+    public static async Task<Process> StartUntilAsync(ProcessStartInfo psi, string ready)
+    {
+        var process = Process.Start(psi)!;
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        while (true)
+        {
+            var line = await process.StandardOutput.ReadLineAsync(timeout.Token);
+            if (line is null)
+            {
+                throw new InvalidOperationException($"{psi.FileName} {string.Join(' ', psi.ArgumentList)} exited: {await process.StandardError.ReadToEndAsync()}");
+            }
+
+            if (line.Contains(ready, StringComparison.Ordinal))
+            {
+                _ = process.StandardOutput.ReadToEndAsync(); // keep draining
+                return process;
+            }
+        }
+    }
+
+    /// <summary>A port free on 127.0.0.1 right now.</summary>
+    public static int FreePort()
+    {
+        using var socket = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.InterNetwork, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+        socket.Bind(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 0));
+        return ((System.Net.IPEndPoint)socket.LocalEndPoint!).Port;
+    }
+
     /// <summary>Arguments split on spaces, with double quotes grouping, as a shell would for these simple lines.</summary>
     private static List<string> Split(string arguments)
     {

@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using System.Text.Json;
 
 namespace Causeway.Cli.Tests;
@@ -15,8 +13,8 @@ public sealed class ControlPlaneCommandTests
     [Fact]
     public async Task Status_and_proxy_config_show_a_connected_proxy_and_what_it_holds()
     {
-        var push = FreePort();
-        var status = FreePort();
+        var push = CausewayProcess.FreePort();
+        var status = CausewayProcess.FreePort();
         using var cp = await StartAsync(Binaries.Causeway, "connect to", "control-plane", "--config", "samples/bookinfo", "--push-address", $"127.0.0.1:{push}", "--status-address", $"127.0.0.1:{status}");
         using var proxy = await StartAsync(Binaries.Proxy, "applied snapshot", "--control-plane", $"http://127.0.0.1:{push}", "--workload", "productpage-v1.bookinfo", "--admin-port", "0");
         try
@@ -62,8 +60,8 @@ public sealed class ControlPlaneCommandTests
         try
         {
             var key = Path.Combine(dir.FullName, "token.key");
-            var push = FreePort();
-            var status = FreePort();
+            var push = CausewayProcess.FreePort();
+            var status = CausewayProcess.FreePort();
             using var cp = await StartAsync(Binaries.Causeway, "connect to", "control-plane", "--config", "samples/bookinfo", "--push-address", $"127.0.0.1:{push}",
                 "--status-address", $"127.0.0.1:{status}", "--token-key", key, "--require-token");
             Assert.True(File.Exists(key)); // made on first use
@@ -116,30 +114,6 @@ public sealed class ControlPlaneCommandTests
         Assert.Contains("--config DIR", stderr, StringComparison.Ordinal);
     }
 
-    private static async Task<Process> StartAsync(string binary, string ready, params string[] args)
-    {
-        var process = Process.Start(Binaries.StartInfo(binary, args))!;
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        while (true)
-        {
-            var line = await process.StandardOutput.ReadLineAsync(timeout.Token);
-            if (line is null)
-            {
-                throw new InvalidOperationException($"{binary} {string.Join(' ', args)} exited: {await process.StandardError.ReadToEndAsync()}");
-            }
-
-            if (line.Contains(ready, StringComparison.Ordinal))
-            {
-                _ = process.StandardOutput.ReadToEndAsync(); // keep draining
-                return process;
-            }
-        }
-    }
-
-    private static int FreePort()
-    {
-        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        return ((IPEndPoint)socket.LocalEndPoint!).Port;
-    }
+    private static Task<Process> StartAsync(string binary, string ready, params string[] args) =>
+        CausewayProcess.StartUntilAsync(Binaries.StartInfo(binary, args), ready);
 }

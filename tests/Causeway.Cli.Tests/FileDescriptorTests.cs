@@ -42,9 +42,9 @@ public sealed class FileDescriptorTests : IAsyncLifetime
             metadata: {name: client, namespace: default}
             spec: {address: 127.0.0.1, labels: {app: client}}
             """);
-        pushPort = FreePort();
-        controlPlane = await StartAsync("proxies connect to", Binaries.StartInfo(Binaries.Causeway,
-            ["control-plane", "--config", config.FullName, "--push-address", $"127.0.0.1:{pushPort}", "--status-address", $"127.0.0.1:{FreePort()}"]));
+        pushPort = CausewayProcess.FreePort();
+        controlPlane = await CausewayProcess.StartUntilAsync(Binaries.StartInfo(Binaries.Causeway,
+            ["control-plane", "--config", config.FullName, "--push-address", $"127.0.0.1:{pushPort}", "--status-address", $"127.0.0.1:{CausewayProcess.FreePort()}"]), "proxies connect to");
     }
 
     public Task DisposeAsync()
@@ -60,7 +60,7 @@ public sealed class FileDescriptorTests : IAsyncLifetime
     [Fact]
     public async Task Out_of_descriptors_the_proxy_backs_off_keeps_serving_and_recovers()
     {
-        var listen = FreePort();
+        var listen = CausewayProcess.FreePort();
         // No connection limit of its own, so the flood runs the process out of descriptors (EMFILE on accept).
         using var proxy = await StartProxyAsync(listen, 0, "--max-connections", "100000");
         using var early = await ConnectedAndServedAsync(listen);
@@ -106,8 +106,8 @@ public sealed class FileDescriptorTests : IAsyncLifetime
     [Fact]
     public async Task By_default_the_connection_limit_comes_from_the_descriptor_limit_and_the_flood_is_closed_at_once()
     {
-        var listen = FreePort();
-        var admin = FreePort();
+        var listen = CausewayProcess.FreePort();
+        var admin = CausewayProcess.FreePort();
         using var proxy = await StartProxyAsync(listen, admin);
         using var early = await ConnectedAndServedAsync(listen);
         var flood = await FloodAsync(listen, DescriptorLimit + 100);
@@ -144,7 +144,7 @@ public sealed class FileDescriptorTests : IAsyncLifetime
             limited.ArgumentList.Add(a);
         }
 
-        return await StartAsync("applied snapshot", limited);
+        return await CausewayProcess.StartUntilAsync(limited, "applied snapshot");
     }
 
     private static async Task<TcpClient> ConnectedAndServedAsync(int port)
@@ -253,30 +253,5 @@ public sealed class FileDescriptorTests : IAsyncLifetime
         return long.Parse(fields[11], System.Globalization.CultureInfo.InvariantCulture) + long.Parse(fields[12], System.Globalization.CultureInfo.InvariantCulture);
     }
 
-    private static async Task<Process> StartAsync(string ready, ProcessStartInfo psi)
-    {
-        var process = Process.Start(psi)!;
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        while (true)
-        {
-            var line = await process.StandardOutput.ReadLineAsync(timeout.Token);
-            if (line is null)
-            {
-                throw new InvalidOperationException($"{psi.FileName} exited: {await process.StandardError.ReadToEndAsync()}");
-            }
 
-            if (line.Contains(ready, StringComparison.Ordinal))
-            {
-                _ = process.StandardOutput.ReadToEndAsync(); // keep draining
-                return process;
-            }
-        }
-    }
-
-    private static int FreePort()
-    {
-        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        return ((IPEndPoint)socket.LocalEndPoint!).Port;
-    }
 }

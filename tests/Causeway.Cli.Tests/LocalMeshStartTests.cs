@@ -19,7 +19,7 @@ public sealed class LocalMeshStartTests
         squatter.Bind(new IPEndPoint(IPAddress.Parse("127.0.10.3"), 9080)); // reviews-v1's address in samples/bookinfo
         squatter.Listen();
 
-        var (code, stdout, stderr) = CausewayProcess.Run($"up samples/bookinfo --push-address 127.0.0.1:{FreePort()} --status-address 127.0.0.1:{FreePort()}");
+        var (code, stdout, stderr) = CausewayProcess.Run($"up samples/bookinfo --push-address 127.0.0.1:{CausewayProcess.FreePort()} --status-address 127.0.0.1:{CausewayProcess.FreePort()}");
 
         var output = $"exit {code}\nstdout:\n{stdout}\nstderr:\n{stderr}"; // all of it when it fails: a crash shows its stack
         Assert.True(code == 1, output);
@@ -28,10 +28,4 @@ public sealed class LocalMeshStartTests
         Assert.True(stderr.Contains("could not bind 127.0.10.3:9080", StringComparison.Ordinal), output);
     }
 
-    private static int FreePort()
-    {
-        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        return ((IPEndPoint)socket.LocalEndPoint!).Port;
-    }
 }
