@@ -6,7 +6,8 @@ namespace Causeway.Translation;
 /// <summary>
 /// The Host/:authority values that reach a service through a sidecar, as Istio generates them: the FQDN, and for
 /// Kubernetes-style names (<c>name.ns.svc.cluster.local</c>) the shorter forms a client may use (<c>name</c> only from
-/// the same namespace), each with and without <c>:port</c>; plus the service's addresses.
+/// the same namespace), each with and without <c>:port</c>; plus the service's addresses. The FQDN also with a trailing
+/// dot (<c>reviews.default.svc.cluster.local.</c>, the absolute DNS form a client may send), as recent Istio adds it.
 /// </summary>
 internal static class HostDomains
 {
@@ -14,6 +15,11 @@ internal static class HostDomains
     {
         var p = port.ToString(CultureInfo.InvariantCulture);
         var names = new List<string> { service.Hostname };
+        if (!service.Hostname.StartsWith('*') && !service.Hostname.EndsWith('.'))
+        {
+            names.Add(service.Hostname + ".");
+        }
+
         var suffix = ".svc." + clusterDomain;
         if (service.Hostname.EndsWith(suffix, StringComparison.Ordinal))
         {

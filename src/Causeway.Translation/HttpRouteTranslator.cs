@@ -303,12 +303,12 @@ internal sealed class HttpRouteTranslator(VirtualServiceIndex index, Func<string
                 continue; // Istio ignores these keys in header matches
             }
 
-            match.Headers.Add(new HeaderMatch { Name = name.ToLowerInvariant(), Match = ToStringMatch(sm) });
+            match.Headers.Add(new HeaderMatch { Name = name.ToLowerInvariant(), Match = HeaderValueMatch(sm) });
         }
 
         foreach (var (name, sm) in m.WithoutHeaders ?? [])
         {
-            match.Headers.Add(new HeaderMatch { Name = name.ToLowerInvariant(), Match = ToStringMatch(sm), Invert = true });
+            match.Headers.Add(new HeaderMatch { Name = name.ToLowerInvariant(), Match = HeaderValueMatch(sm), Invert = true });
         }
 
         foreach (var (name, sm) in m.QueryParams ?? [])
@@ -318,6 +318,13 @@ internal sealed class HttpRouteTranslator(VirtualServiceIndex index, Func<string
 
         return match;
     }
+
+    /// <summary>
+    /// A header's value match; <c>regex: "*"</c> is not RE2 but Istio's spelling of "present with any value"
+    /// (its validation skips it and its translation makes a present_match), so it becomes a presence check.
+    /// </summary>
+    private static Proto.StringMatch? HeaderValueMatch(Api.Model.Networking.StringMatch? s) =>
+        s is { Regex: "*", Exact: null, Prefix: null } ? null : ToStringMatch(s);
 
     private static Proto.StringMatch? ToStringMatch(Api.Model.Networking.StringMatch? s)
     {

@@ -282,7 +282,11 @@ internal sealed class VirtualServiceValidator : ResourceValidator<VirtualService
                 continue;
             }
 
-            if (!Names.IsHeaderName(name))
+            if (name is ":method" or ":scheme" or ":authority" or ":path" or ":status")
+            {
+                // Istio's ValidateHTTPHeaderNameOrJwtClaimRoute accepts the HTTP/2 pseudo-headers (RFC 7540 8.1.2.3).
+            }
+            else if (!Names.IsHeaderName(name))
             {
                 ctx.Error(hp, $"invalid header name \"{name}\"");
             }
@@ -294,6 +298,11 @@ internal sealed class VirtualServiceValidator : ResourceValidator<VirtualService
             if (name is "uri" or "scheme" or "method" or "authority")
             {
                 ctx.Warning(hp, $"header \"{name}\" is ignored in header matches", $"use the match's {name} field instead");
+            }
+
+            if (match?.Regex == "*")
+            {
+                continue; // Istio: "*" is not RE2 here but a presence match, and its regex is not checked
             }
 
             ValidateStringMatch(ctx, hp, match, allowEmpty: true);

@@ -1,131 +1,92 @@
-using Causeway.Api.Diagnostics;
-using Causeway.Api.Validation;
-using Causeway.Translation.Mesh;
 using Causeway.Translation;
+using Causeway.Translation.Mesh;
 using Causeway.Protocol;
 using Causeway.Protocol.V1;
 
 namespace Causeway.ControlPlane.Config;
 
 /// <summary>
-/// The proxy's own config source when there is no control plane: a directory of Istio YAML, compiled here with the
-/// same translation the control plane uses, and reloaded when files change (debounced; polled too, as file watching
-/// is not reliable everywhere). A change with any error is rejected whole and the last good snapshot keeps serving.
+/// The proxy's own config source when there is no control plane: a directory of Istio YAML, watched and validated
+/// exactly as the control plane's <see cref="DirectoryConfigSource"/> does (the same class), and compiled here with
+/// the same translation. So bad config is handled the same way in both modes: an invalid resource is reported and
+/// left out (at the first load) or kept at its last valid version (after), and everything valid is served. A proxy
+/// started on a directory whose config is partly or wholly invalid says why in its status lines and serves what it can.
 /// </summary>
 public sealed class StaticConfigSource : IAsyncDisposable
 {
-    private readonly string directory;
     private readonly WorkloadIdentity identity;
     private readonly Func<ProxySnapshot, Task<string?>> apply;
     private readonly Action<string> report;
-    private readonly CancellationTokenSource stop = new();
-    private readonly DirectoryChanges changes;
-    private readonly Task loop;
-    private string fingerprint = "";
+    private readonly DirectoryConfigSource source;
+    private readonly SemaphoreSlim gate = new(1, 1);
+    private readonly Task first;
+    private long reported = -1;
 
     /// <summary>Mesh-wide settings (from --mesh-config) applied to every compile.</summary>
     public MeshSettings? Settings { get; }
 
-    public StaticConfigSource(string directory, WorkloadIdentity identity, Func<ProxySnapshot, Task<string?>> apply, Action<string> report, TimeSpan? pollInterval = null, MeshSettings? settings = null)
+    /// <summary>Starts watching <paramref name="directory"/>; <paramref name="apply"/> takes each new snapshot, <paramref name="report"/> each problem.</summary>
+    /// <remarks><paramref name="quiet"/> is how long the files must stay unchanged before a change is loaded (editors
+    /// write in steps); <paramref name="settings"/> are the mesh settings and <paramref name="identity"/> the proxy compiled for.</remarks>
+    public StaticConfigSource(string directory, WorkloadIdentity identity, Func<ProxySnapshot, Task<string?>> apply, Action<string> report, TimeSpan? quiet = null, MeshSettings? settings = null)
     {
         Settings = settings;
-        this.directory = directory;
         this.identity = identity;
         this.apply = apply;
         this.report = report;
-        changes = new DirectoryChanges(directory, report);
-
-        loop = RunAsync(pollInterval ?? TimeSpan.FromSeconds(1));
+        source = new DirectoryConfigSource(directory, quiet ?? TimeSpan.FromMilliseconds(150), TimeSpan.FromSeconds(1), settings);
+        source.Changed += changed => _ = ApplyCurrentAsync();
+        first = ApplyCurrentAsync();
     }
 
-    /// <summary>The version last applied, or null before the first good load.</summary>
+    /// <summary>The version last applied, or null before the first snapshot.</summary>
     public string? AppliedVersion { get; private set; }
 
-    /// <summary>Loads the directory now; returns null when a snapshot was applied (or nothing changed), else why not.</summary>
-    public async Task<string?> ReloadAsync()
+    /// <summary>Compiles the newest generation for this proxy and applies it (the newest always: a burst of changes applies once).</summary>
+    private async Task ApplyCurrentAsync()
     {
-        var result = ResourceValidation.LoadAndValidate([directory]);
-        var errors = result.Diagnostics.Where(d => d.Severity == Severity.Error).ToList();
-        if (errors.Count > 0)
+        await gate.WaitAsync().ConfigureAwait(false);
+        try
         {
-            var message = $"config in {directory} has {errors.Count} error(s); keeping {(AppliedVersion is null ? "no configuration" : "snapshot " + AppliedVersion)}:\n  " +
-                          string.Join("\n  ", errors.Take(10).Select(e => e.ToString()));
-            report(message);
-            return message;
-        }
-
-        var mesh = new MeshState(result.Valid, settings: Settings);
-        var request = Resolve(mesh);
-        if (request is null)
-        {
-            var message = $"workload {identity.Name}.{identity.Namespace} is not defined (no WorkloadEntry {identity.Name} in namespace {identity.Namespace})";
-            report(message);
-            return message;
-        }
-
-        var snapshot = ProxySnapshotBuilder.Build(mesh, request);
-        if (snapshot.Version == AppliedVersion)
-        {
-            return null;
-        }
-
-        var error = await apply(snapshot).ConfigureAwait(false);
-        if (error is null)
-        {
-            AppliedVersion = snapshot.Version;
-        }
-
-        return error;
-    }
-
-    private ProxyRequest? Resolve(MeshState mesh) => ProxyRequest.Resolve(mesh, identity.Role, identity.Name, identity.Namespace, identity.Labels);
-
-    private async Task RunAsync(TimeSpan poll)
-    {
-        while (!stop.IsCancellationRequested)
-        {
-            var current = Fingerprint();
-            if (current != fingerprint)
+            var generation = source.Current;
+            if (generation.Number != reported)
             {
-                // Debounce: editors write files in several steps.
-                await Task.Delay(TimeSpan.FromMilliseconds(150), stop.Token).ContinueWith(_ => { }, TaskScheduler.Default).ConfigureAwait(false);
-                fingerprint = Fingerprint();
-                try
+                reported = generation.Number;
+                foreach (var rejected in generation.Rejected)
                 {
-                    await ReloadAsync().ConfigureAwait(false);
-                }
-                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-                {
-                    report("could not read the config: " + ex.Message);
+                    report($"config error, resource rejected ({(AppliedVersion is null ? "left out" : "its last valid version stays")}): {rejected}");
                 }
             }
 
-            try
+            var request = ProxyRequest.Resolve(generation.Mesh, identity.Role, identity.Name, identity.Namespace, identity.Labels);
+            if (request is null)
             {
-                await changes.WaitAsync(poll, stop.Token).ConfigureAwait(false);
+                report($"workload {identity.Name}.{identity.Namespace} is not defined (no valid WorkloadEntry {identity.Name} in namespace {identity.Namespace}); serving {(AppliedVersion is null ? "nothing" : "snapshot " + AppliedVersion)}");
+                return;
             }
-            catch (OperationCanceledException)
+
+            var snapshot = ProxySnapshotBuilder.Build(generation.Mesh, request);
+            if (snapshot.Version == AppliedVersion)
             {
                 return;
             }
+
+            if (await apply(snapshot).ConfigureAwait(false) is null)
+            {
+                AppliedVersion = snapshot.Version;
+            }
+        }
+        finally
+        {
+            gate.Release();
         }
     }
 
-    private string Fingerprint() => ConfigFingerprint.Of(directory);
-
     public async ValueTask DisposeAsync()
     {
-        await stop.CancelAsync().ConfigureAwait(false);
-        changes.Wake();
-        try
-        {
-            await loop.ConfigureAwait(false);
-        }
-        catch (OperationCanceledException)
-        {
-        }
-
-        stop.Dispose();
-        changes.Dispose();
+        await source.DisposeAsync().ConfigureAwait(false);
+        await first.ConfigureAwait(false);
+        await gate.WaitAsync().ConfigureAwait(false); // a change being applied finishes first
+        gate.Dispose();
     }
 }

@@ -67,6 +67,29 @@ public class VirtualServiceValidationTests
         Yaml.AssertValid(Yaml.VirtualService("hosts: [reviews]\nhttp:\n- match:\n  - headers: {end-user: {}}\n  route:\n  - destination: {host: reviews}\n"));
 
     [Fact]
+    public void Pseudo_header_names_are_accepted_in_header_matches_as_istio_does()
+    {
+        // pkg/config/validation ValidateHTTPHeaderNameOrJwtClaimRoute: the RFC 7540 pseudo-headers are valid names.
+        foreach (var name in new[] { ":method", ":scheme", ":authority", ":path", ":status" })
+        {
+            Yaml.AssertValid(Yaml.VirtualService($"hosts: [reviews]\nhttp:\n- match:\n  - headers: {{\"{name}\": {{exact: x}}}}\n  route:\n  - destination: {{host: reviews}}\n"));
+        }
+
+        var d = Yaml.SingleError(Yaml.VirtualService("hosts: [reviews]\nhttp:\n- match:\n  - headers: {\":other\": {exact: x}}\n  route:\n  - destination: {host: reviews}\n"));
+        Assert.Equal("invalid header name \":other\"", d.Message);
+    }
+
+    [Fact]
+    public void Regex_star_in_headers_and_without_headers_is_a_presence_match_not_an_invalid_regex()
+    {
+        // Istio skips the RE2 check for "*" in header matches and translates it to a present_match.
+        Yaml.AssertValid(Yaml.VirtualService("hosts: [reviews]\nhttp:\n- match:\n  - headers: {x-canary: {regex: \"*\"}}\n  route:\n  - destination: {host: reviews}\n"));
+        Yaml.AssertValid(Yaml.VirtualService("hosts: [reviews]\nhttp:\n- match:\n  - withoutHeaders: {x-canary: {regex: \"*\"}}\n  route:\n  - destination: {host: reviews}\n"));
+        var d = Yaml.SingleError(Yaml.VirtualService("hosts: [reviews]\nhttp:\n- match:\n  - uri: {regex: \"*\"}\n  route:\n  - destination: {host: reviews}\n"));
+        Assert.Equal("spec.http[0].match[0].uri.regex", d.FieldPath); // elsewhere "*" is still an invalid regex
+    }
+
+    [Fact]
     public void String_match_needs_exactly_one_of_exact_prefix_regex()
     {
         var d = Yaml.SingleError(Yaml.VirtualService("hosts: [reviews]\nhttp:\n- match:\n  - uri: {exact: /a, prefix: /b}\n  route:\n  - destination: {host: reviews}\n"));

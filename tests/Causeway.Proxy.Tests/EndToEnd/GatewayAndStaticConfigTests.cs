@@ -73,6 +73,49 @@ public sealed class GatewayAndStaticConfigTests : IAsyncLifetime
         }
     }
 
+    [Fact]
+    public async Task Static_mode_started_on_invalid_config_says_why_and_serves_the_valid_resources()
+    {
+        // Issue 14 point 5: as the control plane does, an invalid resource is left out with its reason and the rest
+        // is served; a proxy whose own WorkloadEntry is invalid says so instead of waiting silently.
+        var dir = Directory.CreateTempSubdirectory("causeway-static-bad-");
+        try
+        {
+            File.WriteAllText(Path.Combine(dir.FullName, "mesh.yaml"), MeshYaml.Service("web", "default", [(productpage, "v1")]) + MeshYaml.Client());
+            File.WriteAllText(Path.Combine(dir.FullName, "routes.yaml"), Route("/v3").Replace("uri: /v3", "uri: /v3\n    bogusField: 1", StringComparison.Ordinal));
+            var port = FreePort.Next();
+            await using var host = await ProxyHost.StartAsync(new ProxyOptions { AdminPort = 0, PortMap = new Dictionary<uint, int> { [9080] = port } });
+            var statuses = new List<string>();
+            void Record(string s)
+            {
+                lock (statuses)
+                {
+                    statuses.Add(s);
+                }
+            }
+
+            await using (var source = new StaticConfigSource(dir.FullName, WorkloadIdentity.Sidecar("client.default"), host.ApplyAsync, Record, TimeSpan.FromMilliseconds(100)))
+            {
+                await Eventually.Until(() => source.AppliedVersion is not null);
+                Assert.Equal("/x", await RoutedPath(port)); // served without the rejected VirtualService: no rewrite
+                lock (statuses)
+                {
+                    Assert.Contains(statuses, s => s.Contains("left out", StringComparison.Ordinal) && s.Contains("bogusField", StringComparison.Ordinal) && s.Contains("routes.yaml", StringComparison.Ordinal));
+                }
+            }
+
+            await using (var orphan = new StaticConfigSource(dir.FullName, WorkloadIdentity.Sidecar("nobody.default"), host.ApplyAsync, Record, TimeSpan.FromMilliseconds(100)))
+            {
+                await Eventually.Until(() => { lock (statuses) { return statuses.Any(s => s.Contains("workload nobody.default is not defined", StringComparison.Ordinal)); } });
+                Assert.Null(orphan.AppliedVersion);
+            }
+        }
+        finally
+        {
+            dir.Delete(true);
+        }
+    }
+
     private static string Route(string prefix) => $"""
         apiVersion: networking.istio.io/v1
         kind: VirtualService
