@@ -11,7 +11,8 @@ namespace Causeway.Translation;
 /// HTTP servers get a route table whose virtual hosts are the hosts of the VirtualServices bound to those Gateways,
 /// admitted by the servers' hosts (exact or by suffix, honouring <c>namespace/host</c>); VirtualServices for the same
 /// host are merged in creation order, with catch-all rules moved after rules that match something. HTTPS and TLS
-/// servers terminate TLS (SIMPLE, MUTUAL; see <see cref="GatewayTls"/>) and then route as HTTP and TCP servers do;
+/// servers terminate TLS (SIMPLE, MUTUAL; see <see cref="GatewayTls"/>) and then route as HTTP and TCP servers do,
+/// or pass it through by SNI (PASSTHROUGH, see <see cref="TlsRouteTranslator"/>);
 /// an HTTP server with <c>httpsRedirect</c> marks its hosts' virtual hosts to redirect plaintext to https.
 /// </summary>
 internal static class GatewayListeners
@@ -41,6 +42,12 @@ internal static class GatewayListeners
             foreach (var other in group.Where(x => ProtocolOf(x.Server) != protocol))
             {
                 snapshot.Notices.Add($"gateway {other.Key} server {other.Server.Name ?? other.Server.Port?.Name}: port {port} is already {protocol} on this gateway; a port has one protocol, so this {ProtocolOf(other.Server)} server is not served");
+            }
+
+            if (protocol is "HTTPS" or "TLS" && members[0].Server.Tls?.Mode == ServerTlsMode.Passthrough)
+            {
+                BuildPassthrough(mesh, index, proxy, snapshot, clusters, port, members);
+                continue;
             }
 
             var keys = members.Select(x => x.Key).ToHashSet(StringComparer.Ordinal);
@@ -86,6 +93,33 @@ internal static class GatewayListeners
                 snapshot.Listeners.Add(new Listener { Name = $"gateway_{port}", Port = port, Protocol = ListenerProtocol.Tcp, Direction = TrafficDirection.GatewayIngress, Tcp = tcp, Tls = tls });
             }
         }
+    }
+
+    /// <summary>
+    /// A port whose first server passes TLS through: the ClientHello's SNI picks a VirtualService tls route and the
+    /// connection is relayed untouched, so the backend's own certificate reaches the client. Envoy could also
+    /// terminate other servers' names on the same port; Causeway serves one kind per port, as it does one protocol.
+    /// </summary>
+    private static void BuildPassthrough(MeshState mesh, VirtualServiceIndex index, ProxyRequest proxy, ProxySnapshot snapshot, ClusterSet clusters, uint port, List<(string Key, string Ns, Server Server)> members)
+    {
+        var passthrough = members.Where(m => m.Server.Tls?.Mode == ServerTlsMode.Passthrough).ToList();
+        foreach (var other in members.Where(m => m.Server.Tls?.Mode != ServerTlsMode.Passthrough))
+        {
+            snapshot.Notices.Add($"gateway {other.Key} server {other.Server.Name ?? other.Server.Port?.Name}: port {port} passes TLS through (its first server is PASSTHROUGH) and Causeway does not mix terminating servers into such a port yet, so this server is not served");
+        }
+
+        var keys = passthrough.Select(x => x.Key).ToHashSet(StringComparer.Ordinal);
+        var routes = TlsRouteTranslator.ForGateway(mesh, index, proxy, keys, passthrough[0].Ns, port, passthrough, clusters);
+        if (routes.Count == 0)
+        {
+            // As Istio builds no listener for a passthrough server without routes: nothing to pass to.
+            snapshot.Notices.Add($"gateway {passthrough[0].Key}: PASSTHROUGH port {port} has no VirtualService tls route whose sniHosts a server admits; the port is not served");
+            return;
+        }
+
+        var listener = new Listener { Name = $"gateway_{port}", Port = port, Protocol = ListenerProtocol.Tcp, Direction = TrafficDirection.GatewayIngress, Tcp = new Protocol.V1.TcpRoute() };
+        listener.SniRoutes.Add(routes);
+        snapshot.Listeners.Add(listener);
     }
 
     /// <summary>The listener's bucket: from the first Gateway on the port that carries the rate limit annotation.</summary>
@@ -161,7 +195,7 @@ internal static class GatewayListeners
     /// The domain a VirtualService host gets on this port, if some server admits it: the VirtualService's host, or
     /// the server's host when the VirtualService's is broader (<c>*</c> under a server for <c>*.example.com</c>).
     /// </summary>
-    private static string? Admitted(string vsHost, string vsNs, List<(string Key, string Ns, Server Server)> servers, bool anyNamespace = false)
+    internal static string? Admitted(string vsHost, string vsNs, List<(string Key, string Ns, Server Server)> servers, bool anyNamespace = false)
     {
         foreach (var (_, gwNs, server) in servers)
         {

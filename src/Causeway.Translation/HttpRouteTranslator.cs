@@ -3,7 +3,6 @@ using Causeway.Api.Diagnostics;
 using Causeway.Api.Model;
 using Causeway.Api.Model.Networking;
 using Causeway.Translation.Mesh;
-using Causeway.Translation.Registry;
 using Causeway.Protocol.V1;
 using Proto = Causeway.Protocol.V1;
 
@@ -70,17 +69,7 @@ internal sealed class HttpRouteTranslator(VirtualServiceIndex index, Func<string
 
         foreach (var m in rule.Match)
         {
-            if (m.Gateways is { Count: > 0 } gws && !gws.Any(g => g == IstioDefaults.MeshGateway ? ctx.IsMesh : ctx.Gateways.Contains(g) || ctx.Gateways.Any(k => k.EndsWith("/" + g, StringComparison.Ordinal))))
-            {
-                continue;
-            }
-
-            if (m.SourceLabels is { Count: > 0 } labels && !ServiceEntryRegistry.Matches(labels, ctx.Proxy.Labels))
-            {
-                continue;
-            }
-
-            if (!string.IsNullOrEmpty(m.SourceNamespace) && m.SourceNamespace != ctx.Proxy.Namespace)
+            if (!ctx.Admits(m.Gateways, m.SourceLabels, m.SourceNamespace))
             {
                 continue;
             }

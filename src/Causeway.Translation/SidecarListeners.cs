@@ -7,7 +7,8 @@ namespace Causeway.Translation;
 /// <summary>
 /// A sidecar's listeners. Outbound: one listener per service port the workload can reach (exportTo and its Sidecar
 /// scope); HTTP ports share a route table with a virtual host per service, routed by the service's mesh
-/// VirtualService or straight to the service; TCP ports forward to the port's service. Inbound: one listener per
+/// VirtualService or straight to the service; TLS ports (every service on them TLS or HTTPS) pass TLS through by SNI;
+/// TCP ports forward to the port's service. Inbound: one listener per
 /// port of each service that selects this workload, forwarding to the application (the Sidecar's ingress
 /// defaultEndpoint, or 127.0.0.1 at the target port).
 /// </summary>
@@ -61,6 +62,22 @@ internal static class SidecarListeners
                     RouteTable = table.Name,
                     ExplicitHttp = members.All(m => m.Port.ExplicitHttp),
                 });
+            }
+            else if (members.All(m => m.Port.Protocol is "TLS" or "HTTPS"))
+            {
+                // TLS the application originates (to external hosts, typically): the SNI tells the services on the
+                // port apart, as Istio's filter chains by server name do.
+                var listener = new Listener
+                {
+                    Name = $"outbound_{port}",
+                    Address = scope.EgressBind(port) ?? "",
+                    Port = port,
+                    Protocol = ListenerProtocol.Tcp,
+                    Direction = TrafficDirection.Outbound,
+                    Tcp = new TcpRoute(),
+                };
+                listener.SniRoutes.Add(TlsRouteTranslator.ForSidecar(mesh, index, proxy, port, members.Select(m => m.Service), clusters));
+                snapshot.Listeners.Add(listener);
             }
             else
             {

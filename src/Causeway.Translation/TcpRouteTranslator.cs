@@ -18,13 +18,16 @@ internal static class TcpRouteTranslator
             .FirstOrDefault(r => r.Match is null or { Count: 0 } || r.Match.Any(m => m.Port is null or 0 || m.Port == port))?.Route ?? [];
 
     /// <summary>The weighted clusters of the VirtualService's matching tcp rule; empty when no rule applies.</summary>
-    public static Protocol.V1.TcpRoute Translate(MeshState mesh, BoundVirtualService? vs, uint port, ClusterSet clusters)
+    public static Protocol.V1.TcpRoute Translate(MeshState mesh, BoundVirtualService? vs, uint port, ClusterSet clusters) =>
+        vs is null ? new Protocol.V1.TcpRoute() : Weighted(mesh, vs.Namespace, RoutesFor(vs, port), port, clusters);
+
+    /// <summary>Destinations (tcp or tls rule) as weighted clusters, each added to <paramref name="clusters"/>.</summary>
+    public static Protocol.V1.TcpRoute Weighted(MeshState mesh, string vsNamespace, List<RouteDestination> destinations, uint port, ClusterSet clusters)
     {
         var tcp = new Protocol.V1.TcpRoute();
-        var destinations = RoutesFor(vs, port);
         foreach (var d in destinations)
         {
-            var host = mesh.Names.Fqdn(d.Destination?.Host ?? "", vs!.Namespace);
+            var host = mesh.Names.Fqdn(d.Destination?.Host ?? "", vsNamespace);
             var service = mesh.Service(host);
             var reference = new ClusterRef(host, d.Destination?.Port?.Number ?? DestinationPorts.Default(service, port), d.Destination?.Subset ?? "", service);
             clusters.Add(reference);

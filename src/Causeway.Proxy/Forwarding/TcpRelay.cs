@@ -9,6 +9,7 @@ namespace Causeway.Proxy.Forwarding;
 /// <summary>
 /// Opaque TCP: each accepted connection goes to a host of the listener's cluster (weighted, then balanced) and
 /// bytes are relayed both ways until either side closes. A connection that cannot be placed is closed (UH/UF).
+/// On a listener that passes TLS through, the route is the one the ClientHello's server name selects (NR without).
 /// </summary>
 internal sealed class TcpRelay(ProxyState state, ProxyStats stats, Random random)
 {
@@ -21,8 +22,32 @@ internal sealed class TcpRelay(ProxyState state, ProxyStats stats, Random random
             return;
         }
 
-        var total = (uint)listener.Tcp.Clusters.Sum(c => (long)c.Weight);
-        var pick = total == 0 ? null : Pick(listener.Tcp.Clusters, (uint)random.NextInt64(total));
+        var route = listener.Tcp;
+        if (snapshot.SniRoutes.TryGetValue(listenerName, out var byName))
+        {
+            // TLS passed through: the ClientHello's server name picks the route; the hello itself is relayed.
+            string? serverName;
+            try
+            {
+                serverName = await Listeners.ClientHelloReader.PeekServerNameAsync(connection.Transport.Input, connection.ConnectionClosed).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is InvalidDataException or OperationCanceledException or IOException or ConnectionResetException)
+            {
+                stats.Record("", 0, ResponseFlags.NoRoute); // not TLS, or no hello in time: no filter chain matches
+                return;
+            }
+
+            if (byName.Select(serverName) is not { } chosen)
+            {
+                stats.Record("", 0, ResponseFlags.NoRoute);
+                return;
+            }
+
+            route = chosen.Route;
+        }
+
+        var total = (uint)route.Clusters.Sum(c => (long)c.Weight);
+        var pick = total == 0 ? null : Pick(route.Clusters, (uint)random.NextInt64(total));
         if (pick is null || !snapshot.Clusters.TryGetValue(pick.Cluster, out var cluster))
         {
             stats.Record(pick?.Cluster ?? "", 0, ResponseFlags.NoClusterFound);

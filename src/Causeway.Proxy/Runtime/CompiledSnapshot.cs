@@ -25,6 +25,10 @@ public sealed class CompiledSnapshot
             Protocol.V1.PathNormalization.DecodeAndMergeSlashes => Routing.PathNormalization.DecodeAndMergeSlashes,
             _ => Routing.PathNormalization.Base,
         };
+        SniRoutes = source.Listeners.Where(l => l.SniRoutes.Count > 0).ToDictionary(
+            l => l.Name,
+            l => new ServerNameTable<SniRoute>(l.SniRoutes.Select(r => ((IEnumerable<string>)r.ServerNames, r))),
+            StringComparer.Ordinal);
         ListenerRateLimits = source.Listeners.Where(l => l.RateLimit is { MaxTokens: > 0 }).ToDictionary(
             l => l.Name,
             l => new Resilience.TokenBucket((int)l.RateLimit.MaxTokens, (int)Math.Max(1, l.RateLimit.TokensPerFill), TimeSpan.FromMilliseconds(l.RateLimit.FillIntervalMs)),
@@ -52,6 +56,9 @@ public sealed class CompiledSnapshot
 
     /// <summary>Listener-wide token buckets (Gateway rate limit annotation), by listener name.</summary>
     public IReadOnlyDictionary<string, Resilience.TokenBucket> ListenerRateLimits { get; }
+
+    /// <summary>Passthrough listeners' routes by the ClientHello's server name, by listener name.</summary>
+    internal IReadOnlyDictionary<string, ServerNameTable<SniRoute>> SniRoutes { get; }
 
     /// <summary>The TLS of each listener that terminates it, by listener name.</summary>
     public IReadOnlyDictionary<string, ListenerTls> Tls { get; }

@@ -15,6 +15,7 @@ public sealed class ListenerTls
 {
     private static readonly List<SslApplicationProtocol> HttpProtocols = [SslApplicationProtocol.Http2, SslApplicationProtocol.Http11];
     private readonly Context[] contexts;
+    private readonly Routing.ServerNameTable<Context> names;
     private readonly bool http;
 
     public ListenerTls(DownstreamTls source, bool http)
@@ -25,6 +26,8 @@ public sealed class ListenerTls
         {
             throw new InvalidOperationException("a TLS listener needs at least one server certificate");
         }
+
+        names = new Routing.ServerNameTable<Context>(contexts.Select(c => ((IEnumerable<string>)c.Source.ServerNames, c)));
     }
 
     /// <summary>The handshake options for a client that sent this SNI (null or empty when it sent none).</summary>
@@ -52,37 +55,7 @@ public sealed class ListenerTls
         return options;
     }
 
-    private Context Select(string? serverName)
-    {
-        if (!string.IsNullOrEmpty(serverName))
-        {
-            var name = serverName.ToLowerInvariant();
-            Context? best = null;
-            var bestLength = -1;
-            foreach (var c in contexts)
-            {
-                foreach (var pattern in c.Source.ServerNames)
-                {
-                    if (pattern == name)
-                    {
-                        return c;
-                    }
-
-                    if (pattern.Length > bestLength && pattern.StartsWith('*') && pattern.Length > 1 && name.EndsWith(pattern.AsSpan(1), StringComparison.Ordinal))
-                    {
-                        (best, bestLength) = (c, pattern.Length);
-                    }
-                }
-            }
-
-            if (best is not null)
-            {
-                return best;
-            }
-        }
-
-        return contexts.FirstOrDefault(c => c.Source.ServerNames.Contains("*")) ?? contexts[0];
-    }
+    private Context Select(string? serverName) => names.Select(serverName) ?? contexts[0];
 
     private static Context Compile(TlsServerContext source)
     {

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using System.Net.Security;
 using System.Net.Sockets;
@@ -74,7 +73,7 @@ public sealed class GatewayTlsTests : IAsyncLifetime
         var caFile = Path.Combine(files.FullName, "ca.pem");
         await File.WriteAllTextAsync(caFile, ca.CaPem);
         var port = gateway.Port(443);
-        var output = await Curl("-sS", "--http2", "--cacert", caFile, "--resolve", $"bookinfo.example.com:{port}:127.0.0.1",
+        var output = await Curl.RunAsync("-sS", "--http2", "--cacert", caFile, "--resolve", $"bookinfo.example.com:{port}:127.0.0.1",
             "-o", "/dev/null", "-w", "%{http_version} %{http_code}", $"https://bookinfo.example.com:{port}/productpage");
         Assert.Equal("2 200", output);
     }
@@ -373,22 +372,6 @@ public sealed class GatewayTlsTests : IAsyncLifetime
         chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
         return chain.Build(X509CertificateLoader.LoadCertificate(certificate.GetRawCertData()));
     };
-
-    private static async Task<string> Curl(params string[] args)
-    {
-        var start = new ProcessStartInfo("curl") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in args)
-        {
-            start.ArgumentList.Add(a);
-        }
-
-        using var process = Process.Start(start)!;
-        var output = await process.StandardOutput.ReadToEndAsync();
-        var error = await process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        Assert.True(process.ExitCode == 0, $"curl exited {process.ExitCode}: {error}");
-        return output.Trim();
-    }
 
     private sealed class TlsClient : IDisposable
     {

@@ -1,0 +1,68 @@
+namespace Causeway.Proxy.Routing;
+
+/// <summary>
+/// Picks what a TLS server name (SNI) selects, as Envoy's filter chain match on <c>server_names</c> does: an exact
+/// name first, then the longest <c>*.suffix</c> wildcard, then <c>*</c>. Case-insensitive; where two entries name the
+/// same pattern, the first keeps it. Built once per snapshot.
+/// </summary>
+internal sealed class ServerNameTable<T>
+    where T : class
+{
+    private readonly Dictionary<string, T> exact = new(StringComparer.OrdinalIgnoreCase);
+    private readonly List<(string Suffix, T Value)> wildcards = [];
+    private readonly T? any;
+
+    public ServerNameTable(IEnumerable<(IEnumerable<string> Names, T Value)> entries)
+    {
+        foreach (var (names, value) in entries)
+        {
+            foreach (var name in names)
+            {
+                if (name == "*")
+                {
+                    any ??= value;
+                }
+                else if (name.StartsWith("*.", StringComparison.Ordinal))
+                {
+                    if (!wildcards.Exists(w => string.Equals(w.Suffix, name[1..], StringComparison.OrdinalIgnoreCase)))
+                    {
+                        wildcards.Add((name[1..], value));
+                    }
+                }
+                else
+                {
+                    exact.TryAdd(name, value);
+                }
+            }
+        }
+
+        // Longest suffix first; a stable sort keeps the first entry first among equals.
+        var ordered = wildcards.OrderByDescending(w => w.Suffix.Length).ToList();
+        wildcards.Clear();
+        wildcards.AddRange(ordered);
+    }
+
+    /// <summary>What <paramref name="serverName"/> selects, or null (also for a client that sent no SNI and no <c>*</c>).</summary>
+    public T? Select(string? serverName)
+    {
+        if (string.IsNullOrEmpty(serverName))
+        {
+            return any;
+        }
+
+        if (exact.TryGetValue(serverName, out var found))
+        {
+            return found;
+        }
+
+        foreach (var (suffix, value) in wildcards)
+        {
+            if (serverName.Length > suffix.Length && serverName.EndsWith(suffix, StringComparison.OrdinalIgnoreCase))
+            {
+                return value;
+            }
+        }
+
+        return any;
+    }
+}
