@@ -28,6 +28,8 @@ internal static class SidecarListeners
         {
             var port = group.Key;
             var members = group.ToList();
+            var listener = new Listener { Name = $"outbound_{port}", Address = scope.EgressBind(port) ?? "", Port = port, Direction = TrafficDirection.Outbound };
+            snapshot.Listeners.Add(listener);
             if (members.All(m => m.Port.IsHttp))
             {
                 var table = new RouteTable { Name = ProxySnapshotBuilder.Port(port) };
@@ -52,32 +54,17 @@ internal static class SidecarListeners
                 }
 
                 snapshot.RouteTables.Add(table);
-                snapshot.Listeners.Add(new Listener
-                {
-                    Name = $"outbound_{port}",
-                    Address = scope.EgressBind(port) ?? "",
-                    Port = port,
-                    Protocol = ListenerProtocol.Http,
-                    Direction = TrafficDirection.Outbound,
-                    RouteTable = table.Name,
-                    ExplicitHttp = members.All(m => m.Port.ExplicitHttp),
-                });
+                listener.Protocol = ListenerProtocol.Http;
+                listener.RouteTable = table.Name;
+                listener.ExplicitHttp = members.All(m => m.Port.ExplicitHttp);
             }
             else if (members.All(m => m.Port.Protocol is "TLS" or "HTTPS"))
             {
                 // TLS the application originates (to external hosts, typically): the SNI tells the services on the
                 // port apart, as Istio's filter chains by server name do.
-                var listener = new Listener
-                {
-                    Name = $"outbound_{port}",
-                    Address = scope.EgressBind(port) ?? "",
-                    Port = port,
-                    Protocol = ListenerProtocol.Tcp,
-                    Direction = TrafficDirection.Outbound,
-                    Tcp = new TcpRoute(),
-                };
+                listener.Protocol = ListenerProtocol.Tcp;
+                listener.Tcp = new TcpRoute();
                 listener.SniRoutes.Add(TlsRouteTranslator.ForSidecar(mesh, index, proxy, port, members.Select(m => m.Service), clusters));
-                snapshot.Listeners.Add(listener);
             }
             else
             {
@@ -93,18 +80,10 @@ internal static class SidecarListeners
                     tcp.Clusters.Add(new WeightedCluster { Cluster = reference.Name, Weight = 100 });
                 }
 
-                snapshot.Listeners.Add(new Listener
-                {
-                    Name = $"outbound_{port}",
-                    Address = scope.EgressBind(port) ?? "",
-                    Port = port,
-                    Protocol = ListenerProtocol.Tcp,
-                    Direction = TrafficDirection.Outbound,
-                    Tcp = tcp,
-                });
+                listener.Protocol = ListenerProtocol.Tcp;
+                listener.Tcp = tcp;
             }
         }
-
     }
 
     /// <summary>The inbound side: one listener per port of each service that selects this very workload.</summary>

@@ -178,57 +178,12 @@ public sealed class TlsPassthroughTests : IAsyncLifetime
         """;
 
     private string ExternalServices() => MeshYaml.Client("sleep") + $$"""
-        ---
-        apiVersion: networking.istio.io/v1
-        kind: ServiceEntry
-        metadata:
-          name: nginx-external
-          namespace: default
-        spec:
-          hosts: [nginx.example.com]
-          location: MESH_EXTERNAL
-          resolution: STATIC
-          ports:
-          - {number: 443, name: tls, protocol: TLS}
-          endpoints:
-          - address: 127.0.0.1
-            ports:
-              tls: {{nginx.Port}}
-        ---
-        apiVersion: networking.istio.io/v1
-        kind: ServiceEntry
-        metadata:
-          name: httpbin-external
-          namespace: default
-        spec:
-          hosts: [httpbin.example.com]
-          location: MESH_EXTERNAL
-          resolution: STATIC
-          ports:
-          - {number: 443, name: tls, protocol: TLS}
-          endpoints:
-          - address: 127.0.0.1
-            ports:
-              tls: {{httpbin.Port}}
+        {{External("nginx-external", "nginx.example.com", nginx.Port)}}
+        {{External("httpbin-external", "httpbin.example.com", httpbin.Port)}}
         """;
 
     private static string EgressMesh(int cnnPort, int gatewayPort) => MeshYaml.Client("sleep") + $$"""
-        ---
-        apiVersion: networking.istio.io/v1
-        kind: ServiceEntry
-        metadata:
-          name: cnn
-          namespace: default
-        spec:
-          hosts: [edition.cnn.com]
-          location: MESH_EXTERNAL
-          resolution: STATIC
-          ports:
-          - {number: 443, name: tls, protocol: TLS}
-          endpoints:
-          - address: 127.0.0.1
-            ports:
-              tls: {{cnnPort}}
+        {{External("cnn", "edition.cnn.com", cnnPort)}}
         {{TlsService("istio-egressgateway", "istio-system", gatewayPort, "istio: egressgateway")}}
         ---
         apiVersion: networking.istio.io/v1
@@ -282,6 +237,26 @@ public sealed class TlsPassthroughTests : IAsyncLifetime
                 host: edition.cnn.com
                 port: {number: 443}
               weight: 100
+        """;
+
+    /// <summary>A ServiceEntry for an external TLS host on port 443, its one endpoint 127.0.0.1 at <paramref name="port"/>.</summary>
+    private static string External(string name, string host, int port) => $$"""
+        ---
+        apiVersion: networking.istio.io/v1
+        kind: ServiceEntry
+        metadata:
+          name: {{name}}
+          namespace: default
+        spec:
+          hosts: [{{host}}]
+          location: MESH_EXTERNAL
+          resolution: STATIC
+          ports:
+          - {number: 443, name: tls, protocol: TLS}
+          endpoints:
+          - address: 127.0.0.1
+            ports:
+              tls: {{port}}
         """;
 
     /// <summary>A TLS service on port 443 whose one endpoint is 127.0.0.1 at <paramref name="port"/>.</summary>
