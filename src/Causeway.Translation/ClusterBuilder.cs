@@ -15,11 +15,11 @@ internal static class ClusterBuilder
 {
     public static Cluster Build(ServiceModel service, ServicePortModel port, string subset, EffectiveDestinationRule dr) => Build(service, port, subset, dr, out _);
 
-    /// <summary>Builds the cluster and also gives the locality settings its policy resolved to (for endpoint priorities).</summary>
-    public static Cluster Build(ServiceModel service, ServicePortModel port, string subset, EffectiveDestinationRule dr, out LocalityLoadBalancerSetting? locality)
+    /// <summary>Builds the cluster and also gives the policy it resolved to (locality for endpoint priorities, TLS).</summary>
+    public static Cluster Build(ServiceModel service, ServicePortModel port, string subset, EffectiveDestinationRule dr, out ResolvedPolicy policy)
     {
         var subsetPolicy = subset.Length > 0 && dr.Subsets.TryGetValue(subset, out var s) ? s.TrafficPolicy : null;
-        var policy = TrafficPolicyMerger.Resolve(dr.Policy, subsetPolicy, port.Number);
+        policy = TrafficPolicyMerger.Resolve(dr.Policy, subsetPolicy, port.Number);
         var cluster = new Cluster
         {
             Name = ClusterNames.Outbound(port.Number, subset, service.Hostname),
@@ -31,7 +31,6 @@ internal static class ClusterBuilder
             ConnectionPool = Pool(policy.ConnectionPool),
         };
         ApplyLoadBalancer(cluster, policy.LoadBalancer);
-        locality = policy.LoadBalancer?.LocalityLbSetting;
         cluster.OriginalDestination = cluster.LbPolicy == LbPolicy.Passthrough || service.Resolution == ServiceResolution.None;
         cluster.MeshInternal = service.MeshInternal;
         if (policy.OutlierDetection is { } od)

@@ -35,10 +35,11 @@ internal sealed class ClusterSet(MeshState mesh, DestinationRuleIndex rules, Pro
             subsetLabels = (IReadOnlyDictionary<string, string>?)subset.Labels ?? new Dictionary<string, string>();
         }
 
-        var cluster = ClusterBuilder.Build(service, port, reference.Subset, dr, out var locality);
+        var cluster = ClusterBuilder.Build(service, port, reference.Subset, dr, out var policy);
+        cluster.Tls = UpstreamTlsBuilder.Build(mesh, proxy, cluster, policy.Tls, notices);
 
         var endpoints = EndpointBuilder.Build(cluster, mesh.Registry.Instances(service), port, subsetLabels);
-        LocalityLoadBalancing.Apply(endpoints, cluster, proxy, locality);
+        LocalityLoadBalancing.Apply(endpoints, cluster, proxy, policy.LoadBalancer?.LocalityLbSetting);
         built[cluster.Name] = (cluster, endpoints);
     }
 

@@ -122,12 +122,12 @@ internal static class GatewayTls
         return pem is null ? null : new PemSource { InlinePem = pem };
     }
 
-    private static Secret? FindSecret(MeshState mesh, string ns, string name) =>
+    internal static Secret? FindSecret(MeshState mesh, string ns, string name) =>
         mesh.Resources.Select(r => r.Resource).OfType<Secret>()
             .FirstOrDefault(s => s.Name == name && mesh.Names.NamespaceOf(s) == ns);
 
     /// <summary>A Secret's value as text: <c>stringData</c> as written, <c>data</c> decoded from base64.</summary>
-    private static string? Value(Secret secret, string key)
+    internal static string? Value(Secret secret, string key)
     {
         if (secret.StringData?.GetValueOrDefault(key) is { Length: > 0 } text)
         {

@@ -37,22 +37,26 @@ internal static class AdminEndpoints
     /// <summary>The snapshot without private keys: Envoy's config_dump shows secrets as redacted, and so do we.</summary>
     private static ProxySnapshot Redacted(ProxySnapshot source)
     {
-        if (!source.Listeners.Any(l => l.Tls is not null))
+        if (!InlineKeys(source).Any())
         {
             return source;
         }
 
         var copy = source.Clone();
-        foreach (var server in copy.Listeners.Where(l => l.Tls is not null).SelectMany(l => l.Tls.Servers))
+        foreach (var key in InlineKeys(copy))
         {
-            if (server.PrivateKey?.SourceCase == PemSource.SourceOneofCase.InlinePem)
-            {
-                server.PrivateKey.InlinePem = "[redacted]";
-            }
+            key.InlinePem = "[redacted]";
         }
 
         return copy;
     }
+
+    /// <summary>Private keys carried inline: gateway servers' (credentialName) and clusters' client certificates'.</summary>
+    private static IEnumerable<PemSource> InlineKeys(ProxySnapshot snapshot) =>
+        snapshot.Listeners.Where(l => l.Tls is not null).SelectMany(l => l.Tls.Servers).Select(s => s.PrivateKey)
+            .Concat(snapshot.Clusters.Where(c => c.Tls is not null).Select(c => c.Tls.PrivateKey))
+            .Where(k => k?.SourceCase == PemSource.SourceOneofCase.InlinePem)
+            .ToList();
 
     /// <summary>Envoy's /clusters text shape: one line per fact, <c>cluster::host:port::fact::value</c>.</summary>
     private static string Clusters(CompiledSnapshot? snapshot)

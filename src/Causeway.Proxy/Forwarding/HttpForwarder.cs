@@ -351,7 +351,9 @@ internal static class HttpForwarder
 
     private static AttemptOutcome Classify(Exception ex)
     {
-        if (ex is HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError } || ex.InnerException is SocketException || ex is TaskCanceledException)
+        // A TLS handshake the proxy originated that failed (the server's certificate did not verify) is a connection
+        // failure too: Envoy's UF with a TLS transport failure reason.
+        if (ex is HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError } || ex.InnerException is SocketException or System.Security.Authentication.AuthenticationException || ex is TaskCanceledException)
         {
             return new AttemptOutcome(AttemptKind.ConnectFailure);
         }

@@ -86,12 +86,18 @@ internal sealed class TcpRelay(ProxyState state, ProxyStats stats, Random random
         using var upstream = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         UpstreamPool.ApplyKeepalive(upstream, cluster.Cluster.ConnectionPool ?? new ConnectionPool());
         endpoint.Begin();
+        Stream upstreamStream;
         try
         {
             using var connectTimeout = new CancellationTokenSource(TimeSpan.FromMilliseconds(Math.Max(1, cluster.Cluster.ConnectionPool?.ConnectTimeoutMs ?? 10_000)));
             await upstream.ConnectAsync(endpoint.Address, (int)endpoint.Port, connectTimeout.Token).ConfigureAwait(false);
+
+            // DestinationRule tls: TLS originated here, the bytes relayed inside it; a failed handshake is a connect failure.
+            upstreamStream = cluster.Pool.Tls is { } tls
+                ? await tls.AuthenticateAsync(new NetworkStream(upstream, ownsSocket: false), null, connectTimeout.Token).ConfigureAwait(false)
+                : new NetworkStream(upstream, ownsSocket: false);
         }
-        catch (Exception ex) when (ex is SocketException or OperationCanceledException)
+        catch (Exception ex) when (ex is SocketException or OperationCanceledException or System.Security.Authentication.AuthenticationException or IOException)
         {
             endpoint.End();
             if (cluster.State.Outlier is { } outlier && outlier.Report(endpoint, new Resilience.AttemptOutcome(Resilience.AttemptKind.ConnectFailure), cluster.Healthy))
@@ -109,7 +115,6 @@ internal sealed class TcpRelay(ProxyState state, ProxyStats stats, Random random
         var flag = ResponseFlags.None;
         try
         {
-            await using var upstreamStream = new NetworkStream(upstream, ownsSocket: false);
             await using var downIn = connection.Transport.Input.AsStream();
             await using var downOut = connection.Transport.Output.AsStream();
             using var done = CancellationTokenSource.CreateLinkedTokenSource(connection.ConnectionClosed);
@@ -130,6 +135,7 @@ internal sealed class TcpRelay(ProxyState state, ProxyStats stats, Random random
         }
         finally
         {
+            await upstreamStream.DisposeAsync().ConfigureAwait(false);
             endpoint.End();
             stats.Record(cluster.Name, 0, flag);
             stats.Istio.TcpClosed(snapshot.Source, direction, cluster.Cluster, endpoint, flag, sent, received);

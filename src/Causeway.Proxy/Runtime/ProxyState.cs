@@ -87,10 +87,11 @@ public sealed class ProxyState : IDisposable
                 endpoints.Add(host);
             }
 
-            var poolKey = UpstreamPool.KeyOf(cluster.ConnectionPool ?? new ConnectionPool());
+            var upstreamTls = cluster.Tls is null ? null : new Security.UpstreamTlsContext(cluster.Tls);
+            var poolKey = UpstreamPool.KeyOf(cluster.ConnectionPool ?? new ConnectionPool(), upstreamTls);
             if (!newPools.TryGetValue(poolKey, out var pool))
             {
-                pool = pools.GetValueOrDefault(poolKey) ?? new UpstreamPool(cluster.ConnectionPool ?? new ConnectionPool());
+                pool = pools.GetValueOrDefault(poolKey) ?? new UpstreamPool(cluster.ConnectionPool ?? new ConnectionPool(), upstreamTls);
                 newPools[poolKey] = pool;
             }
 

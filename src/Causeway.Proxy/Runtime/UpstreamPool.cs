@@ -6,13 +6,16 @@ namespace Causeway.Proxy.Runtime;
 /// <summary>
 /// The connection pool towards a cluster's hosts: one <see cref="SocketsHttpHandler"/> behind an
 /// <see cref="HttpMessageInvoker"/> (never HttpClient, which would buffer). Reused across snapshots while the
-/// cluster's connection settings stay the same, so connections stay warm through config changes.
+/// cluster's connection settings stay the same, so connections stay warm through config changes. A cluster that
+/// originates TLS gets a pool of its own whose connections are handshaken here (SNI, verification, client
+/// certificate, ALPN h2 or http/1.1 for the request's version); the handler then speaks HTTP over them as over plaintext.
 /// </summary>
 internal sealed class UpstreamPool : IDisposable
 {
-    public UpstreamPool(ConnectionPool settings)
+    public UpstreamPool(ConnectionPool settings, Security.UpstreamTlsContext? tls = null)
     {
-        Key = KeyOf(settings);
+        Key = KeyOf(settings, tls);
+        Tls = tls;
         var handler = new SocketsHttpHandler
         {
             AllowAutoRedirect = false,
@@ -27,7 +30,7 @@ internal sealed class UpstreamPool : IDisposable
             EnableMultipleHttp2Connections = true,
             MaxResponseHeadersLength = 96,
         };
-        if (settings.TcpKeepalive)
+        if (settings.TcpKeepalive || tls is not null)
         {
             handler.ConnectCallback = async (context, cancel) =>
             {
@@ -36,7 +39,10 @@ internal sealed class UpstreamPool : IDisposable
                 {
                     ApplyKeepalive(socket, settings);
                     await socket.ConnectAsync(context.DnsEndPoint, cancel).ConfigureAwait(false);
-                    return new System.Net.Sockets.NetworkStream(socket, ownsSocket: true);
+                    var stream = new System.Net.Sockets.NetworkStream(socket, ownsSocket: true);
+                    return tls is null
+                        ? stream
+                        : await tls.AuthenticateAsync(stream, context.InitialRequestMessage.Version.Major >= 2 ? System.Net.Security.SslApplicationProtocol.Http2 : System.Net.Security.SslApplicationProtocol.Http11, cancel).ConfigureAwait(false);
                 }
                 catch
                 {
@@ -52,8 +58,11 @@ internal sealed class UpstreamPool : IDisposable
 
     public HttpMessageInvoker Invoker { get; }
 
-    public static string KeyOf(ConnectionPool s) =>
-        $"{s.ConnectTimeoutMs}|{s.IdleTimeoutMs}|{s.MaxConnectionDurationMs}|{s.MaxConnections}|{s.TcpKeepalive}|{s.KeepaliveProbes}|{s.KeepaliveTimeMs}|{s.KeepaliveIntervalMs}";
+    /// <summary>The TLS this pool's connections originate, if any (the TCP relay uses it too).</summary>
+    public Security.UpstreamTlsContext? Tls { get; }
+
+    public static string KeyOf(ConnectionPool s, Security.UpstreamTlsContext? tls) =>
+        $"{s.ConnectTimeoutMs}|{s.IdleTimeoutMs}|{s.MaxConnectionDurationMs}|{s.MaxConnections}|{s.TcpKeepalive}|{s.KeepaliveProbes}|{s.KeepaliveTimeMs}|{s.KeepaliveIntervalMs}|{tls?.Key}";
 
     /// <summary>tcp.tcpKeepalive on a new upstream socket: SO_KEEPALIVE with the probes, idle time and interval given.</summary>
     public static void ApplyKeepalive(System.Net.Sockets.Socket socket, ConnectionPool s)

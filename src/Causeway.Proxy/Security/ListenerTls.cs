@@ -89,7 +89,7 @@ public sealed class ListenerTls
         }
     }
 
-    private static string Pem(PemSource? source, string what) => source?.SourceCase switch
+    internal static string Pem(PemSource? source, string what) => source?.SourceCase switch
     {
         PemSource.SourceOneofCase.InlinePem => source.InlinePem,
         PemSource.SourceOneofCase.File => File.ReadAllText(source.File),
@@ -153,24 +153,12 @@ public sealed class ListenerTls
                 return false;
             }
 
-            var client = presented as X509Certificate2 ?? X509CertificateLoader.LoadCertificate(presented.GetRawCertData());
-            using var chain = new X509Chain();
-            chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-            chain.ChainPolicy.CustomTrustStore.AddRange(ClientCa);
-            chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-            if (presentedChain is not null)
-            {
-                foreach (var element in presentedChain.ChainElements.Skip(1))
-                {
-                    chain.ChainPolicy.ExtraStore.Add(element.Certificate);
-                }
-            }
-
-            if (!chain.Build(client))
+            if (!CertificateChains.ChainsTo(presented, presentedChain, ClientCa))
             {
                 return false;
             }
 
+            var client = presented as X509Certificate2 ?? X509CertificateLoader.LoadCertificate(presented.GetRawCertData());
             return Source.SubjectAltNames.Count == 0 || SubjectAltNames.Read(client).Any(Source.SubjectAltNames.Contains);
         }
     }

@@ -30,7 +30,8 @@ internal sealed class TlsBackend : IAsyncDisposable
 
     public int Requests => Volatile.Read(ref requests);
 
-    public static async Task<TlsBackend> StartAsync(string name, (string CertificatePem, string KeyPem, X509Certificate2 Certificate) certificate)
+    /// <summary>Starts the server; with <paramref name="clientCa"/> it requires a client certificate chaining to it (mutual TLS).</summary>
+    public static async Task<TlsBackend> StartAsync(string name, (string CertificatePem, string KeyPem, X509Certificate2 Certificate) certificate, X509Certificate2? clientCa = null)
     {
         var port = FreePort.Next();
         var builder = WebApplication.CreateSlimBuilder();
@@ -47,6 +48,15 @@ internal sealed class TlsBackend : IAsyncDisposable
                     connection!.Items["sni"] = serverName; // what the client asked for, for the answer
                     return served;
                 },
+                ClientCertificateMode = clientCa is null ? Microsoft.AspNetCore.Server.Kestrel.Https.ClientCertificateMode.NoCertificate : Microsoft.AspNetCore.Server.Kestrel.Https.ClientCertificateMode.RequireCertificate,
+                ClientCertificateValidation = (presented, _, _) =>
+                {
+                    using var chain = new X509Chain();
+                    chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+                    chain.ChainPolicy.CustomTrustStore.Add(clientCa!);
+                    chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+                    return chain.Build(presented);
+                },
             });
         }));
         var app = builder.Build();
@@ -56,7 +66,8 @@ internal sealed class TlsBackend : IAsyncDisposable
             Interlocked.Increment(ref backend.requests);
             ctx.Response.Headers["x-backend"] = name;
             var sni = ctx.Features.Get<Microsoft.AspNetCore.Connections.Features.IConnectionItemsFeature>()?.Items["sni"];
-            return ctx.Response.WriteAsync($"{name} sni={sni}");
+            var client = ctx.Connection.ClientCertificate?.Subject;
+            return ctx.Response.WriteAsync(client is null ? $"{name} sni={sni}" : $"{name} sni={sni} client={client}");
         });
         await app.StartAsync();
         return backend;

@@ -1,0 +1,84 @@
+using Causeway.Api.Model.Networking;
+using Causeway.Translation.Mesh;
+using Causeway.Protocol.V1;
+
+namespace Causeway.Translation;
+
+/// <summary>
+/// A DestinationRule's <c>tls</c> (ClientTLSSettings, after port-level and subset merging) as the TLS a cluster's
+/// connections originate: SIMPLE and MUTUAL (istio.io "Egress TLS Origination"). The server name is <c>sni</c>, or
+/// the service's host (Istio sends the request's Host with auto SNI; for a ServiceEntry's host the two agree; a
+/// wildcard host sends none). The certificate is verified against <c>caCertificates</c>, or the system's roots when
+/// none is given (Istio's VERIFY_CERTIFICATE_AT_CLIENT), and its name against <c>subjectAltNames</c>, else the server
+/// name. <c>credentialName</c> is read from a Secret in the proxy's namespace, only for a proxy that authenticated for
+/// it. DISABLE sends plaintext; ISTIO_MUTUAL needs the mesh CA, which Causeway does not have yet, so it stays plaintext.
+/// </summary>
+internal static class UpstreamTlsBuilder
+{
+    public static UpstreamTls? Build(MeshState mesh, ProxyRequest proxy, Cluster cluster, ClientTlsSettings? tls, List<string> notices)
+    {
+        if (tls?.Mode is not (ClientTlsMode.Simple or ClientTlsMode.Mutual))
+        {
+            return null;
+        }
+
+        var where = $"cluster {cluster.Name} (DestinationRule {cluster.DestinationRule})";
+        var upstream = new UpstreamTls
+        {
+            Sni = tls.Sni ?? (cluster.Service.StartsWith('*') ? "" : cluster.Service),
+            InsecureSkipVerify = tls.InsecureSkipVerify ?? false,
+            Origin = where,
+        };
+        upstream.SubjectAltNames.Add(tls.SubjectAltNames ?? []);
+        if (!string.IsNullOrEmpty(tls.CaCertificates))
+        {
+            upstream.CaCertificates = new PemSource { File = tls.CaCertificates };
+        }
+
+        if (tls.Mode == ClientTlsMode.Mutual && !string.IsNullOrEmpty(tls.ClientCertificate))
+        {
+            upstream.ClientCertificate = new PemSource { File = tls.ClientCertificate };
+            upstream.PrivateKey = new PemSource { File = tls.PrivateKey ?? "" };
+        }
+
+        if (!string.IsNullOrEmpty(tls.CredentialName))
+        {
+            FromSecret(mesh, proxy, tls.CredentialName, upstream, where, notices);
+        }
+
+        if (tls.Mode == ClientTlsMode.Mutual && upstream.ClientCertificate is null)
+        {
+            notices.Add($"{where}: tls mode MUTUAL without a client certificate (clientCertificate/privateKey or credentialName); the connection is made without one");
+        }
+
+        return upstream;
+    }
+
+    /// <summary>credentialName: the client certificate, key and CA from a Secret, as SDS delivers them to Envoy.</summary>
+    private static void FromSecret(MeshState mesh, ProxyRequest proxy, string name, UpstreamTls upstream, string where, List<string> notices)
+    {
+        if (!proxy.MayReadSecrets)
+        {
+            notices.Add($"{where}: credentialName {name} withheld, since this proxy did not authenticate to the control plane for namespace {proxy.Namespace}; the server is verified against the system's roots");
+            return;
+        }
+
+        if (GatewayTls.FindSecret(mesh, proxy.Namespace, name) is not { } secret)
+        {
+            notices.Add($"{where}: credentialName {name}: no Secret {name} in namespace {proxy.Namespace}");
+            return;
+        }
+
+        if ((GatewayTls.Value(secret, "tls.crt") ?? GatewayTls.Value(secret, "cert")) is { } chain &&
+            (GatewayTls.Value(secret, "tls.key") ?? GatewayTls.Value(secret, "key")) is { } key)
+        {
+            upstream.ClientCertificate = new PemSource { InlinePem = chain };
+            upstream.PrivateKey = new PemSource { InlinePem = key };
+        }
+
+        if ((GatewayTls.Value(secret, "ca.crt") ?? GatewayTls.Value(secret, "cacert")) is { } ca)
+        {
+            upstream.CaCertificates = new PemSource { InlinePem = ca };
+        }
+    }
+}
