@@ -45,6 +45,13 @@ internal sealed class ClusterSet(MeshState mesh, DestinationRuleIndex rules, Pro
 
     public void AddInbound(Cluster cluster, ClusterEndpoints endpoints) => built[cluster.Name] = (cluster, endpoints);
 
+    /// <summary>Istio's PassthroughCluster: to the address the application dialled, for destinations the mesh does not know (ALLOW_ANY).</summary>
+    public string AddPassthrough()
+    {
+        built.TryAdd(ClusterNames.Passthrough, (new Cluster { Name = ClusterNames.Passthrough, Protocol = "AUTO", OriginalDestination = true }, new ClusterEndpoints { Cluster = ClusterNames.Passthrough }));
+        return ClusterNames.Passthrough;
+    }
+
     /// <summary>Whether a cluster balances by consistent hash (the default retry policy then stays on the same host).</summary>
     public bool IsConsistentHash(string name) => built.TryGetValue(name, out var c) && c.Cluster.Hash is not null;
 

@@ -18,6 +18,7 @@ internal static class SidecarListeners
     public static void BuildOutbound(MeshState mesh, VirtualServiceIndex index, ProxyRequest proxy, ProxySnapshot snapshot, ClusterSet clusters)
     {
         var scope = new SidecarScope(mesh, proxy);
+        var registryOnly = scope.RegistryOnly(mesh.Settings);
         var routes = new HttpRouteTranslator(index, clusters.IsConsistentHash);
         var reachable = mesh.Registry.Services
             .Where(s => Visible(s, proxy.Namespace))
@@ -53,6 +54,7 @@ internal static class SidecarListeners
                     table.VirtualHosts.Add(vhost);
                 }
 
+                table.VirtualHosts.Add(CatchAll(registryOnly, clusters));
                 snapshot.RouteTables.Add(table);
                 listener.Protocol = ListenerProtocol.Http;
                 listener.RouteTable = table.Name;
@@ -65,6 +67,14 @@ internal static class SidecarListeners
                 listener.Protocol = ListenerProtocol.Tcp;
                 listener.Tcp = new TcpRoute();
                 listener.SniRoutes.Add(TlsRouteTranslator.ForSidecar(mesh, index, proxy, port, members.Select(m => m.Service), clusters));
+                if (!registryOnly)
+                {
+                    // ALLOW_ANY: TLS for a name no service has goes where the application sent it. REGISTRY_ONLY
+                    // closes it, which a client sees as a failed handshake (istio.io egress-control: curl exit 35).
+                    var passthrough = new SniRoute { Origin = ClusterNames.AllowAnyRoute, Route = new TcpRoute { Clusters = { new WeightedCluster { Cluster = clusters.AddPassthrough(), Weight = 100 } } } };
+                    passthrough.ServerNames.Add("*");
+                    listener.SniRoutes.Add(passthrough);
+                }
             }
             else
             {
@@ -84,6 +94,29 @@ internal static class SidecarListeners
                 listener.Tcp = tcp;
             }
         }
+    }
+
+    /// <summary>
+    /// The last virtual host of an outbound route table, for a Host no service has (Istio's catch-all): ALLOW_ANY
+    /// forwards to the address the application dialled (PassthroughCluster; a connection that was not captured has
+    /// none and gets 404 NR), REGISTRY_ONLY answers 502 (block_all, Istio's direct response for the BlackHoleCluster).
+    /// </summary>
+    private static VirtualHost CatchAll(bool registryOnly, ClusterSet clusters)
+    {
+        var name = registryOnly ? ClusterNames.BlockAllRoute : ClusterNames.AllowAnyRoute;
+        var route = new Route { Name = name };
+        if (registryOnly)
+        {
+            route.DirectResponse = new DirectResponse { Status = 502 };
+        }
+        else
+        {
+            route.Forward = new RouteAction { Clusters = { new WeightedCluster { Cluster = clusters.AddPassthrough(), Weight = 100 } } };
+        }
+
+        var vhost = new VirtualHost { Name = name, Domains = { "*" }, OriginalDestinationOnly = !registryOnly };
+        vhost.Routes.Add(route);
+        return vhost;
     }
 
     /// <summary>The inbound side: one listener per port of each service that selects this very workload.</summary>

@@ -39,6 +39,14 @@ internal sealed class SidecarScope
 
     public Sidecar? Resource { get; }
 
+    /// <summary>Whether unknown destinations are blocked: the Sidecar's outboundTrafficPolicy, else the mesh's.</summary>
+    public bool RegistryOnly(MeshSettings settings) => Resource?.Spec.OutboundTrafficPolicy?.Mode switch
+    {
+        OutboundTrafficMode.RegistryOnly => true,
+        OutboundTrafficMode.AllowAny => false,
+        _ => settings.OutboundTrafficPolicy == "REGISTRY_ONLY",
+    };
+
     /// <summary>
     /// Where the outbound listener for a port binds, when the Sidecar has an egress listener for that port with a
     /// <c>bind</c> address (Istio's captureMode NONE setups: the application talks to the sidecar at that address).

@@ -100,6 +100,60 @@ public sealed class TransparentCaptureTests
         }
     }
 
+    [Fact]
+    public async Task Allow_any_passes_unknown_hosts_to_where_the_application_sent_them_and_registry_only_blocks_them()
+    {
+        // istio.io "Accessing External Services": with ALLOW_ANY (the default) a host the mesh does not know goes to
+        // the address dialled (PassthroughCluster); with REGISTRY_ONLY plain HTTP gets 502 (block_all) while a
+        // ServiceEntry's host still works.
+        const string known = """
+            apiVersion: networking.istio.io/v1
+            kind: WorkloadEntry
+            metadata: {name: app, namespace: default}
+            spec: {address: 127.0.0.1, labels: {app: app}}
+            ---
+            apiVersion: networking.istio.io/v1
+            kind: ServiceEntry
+            metadata: {name: known, namespace: default}
+            spec:
+              hosts: [known.internal]
+              location: MESH_EXTERNAL
+              resolution: STATIC
+              endpoints: [{address: 10.77.0.2}]
+              ports: [{number: 8080, name: http, protocol: HTTP}]
+            """;
+        foreach (var (mode, unknown) in new[] { ("ALLOW_ANY", "200 10.77.0.1"), ("REGISTRY_ONLY", "502 ") })
+        {
+            await using var ns = await NetworkNamespace.CreateAsync("10.77.0.1", "10.77.0.2");
+            var dir = Directory.CreateTempSubdirectory("causeway-egress-");
+            try
+            {
+                await File.WriteAllTextAsync(Path.Combine(dir.FullName, "mesh.yaml"), known);
+                var meshConfig = Path.Combine(Path.GetTempPath(), $"causeway-meshconfig-{Guid.NewGuid():N}.yaml");
+                await File.WriteAllTextAsync(meshConfig, $"outboundTrafficPolicy:\n  mode: {mode}\n");
+                await ns.StartAsync("ready", "node", "-e", Backend);
+                await ns.StartAsync("applied snapshot", [.. Binaries.CommandLine(Binaries.Causeway, "proxy", "--config", dir.FullName,
+                    "--workload", "app.default", "--port-map", "8080=15080", "--mesh-config", meshConfig)]);
+                await ns.ExecAsync("iptables", "-t", "nat", "-A", "OUTPUT", "-p", "tcp", "-m", "owner", "--uid-owner", "65534", "--dport", "8080", "-j", "REDIRECT", "--to-ports", "15080");
+
+                var body = Path.Combine(dir.FullName, "body");
+                await ns.ExecAsync("chmod", "777", dir.FullName);
+                var reply = await AsApplication(ns, "curl", "-sS", "-o", body, "-w", "%{http_code}", "-H", "Host: httpbin.org", "http://10.77.0.1:8080/status");
+                var at = reply == "200" ? JsonDocument.Parse(await File.ReadAllTextAsync(body)).RootElement.GetProperty("at").GetString() : "";
+                Assert.Equal(unknown, $"{reply} {at}");
+
+                // The registered host is routed by the mesh in both modes: to its endpoint, whatever was dialled.
+                var registered = JsonDocument.Parse(await AsApplication(ns, "curl", "-sS", "-H", "Host: known.internal", "http://10.77.0.1:8080/k")).RootElement;
+                Assert.Equal("10.77.0.2", registered.GetProperty("at").GetString());
+                File.Delete(meshConfig);
+            }
+            finally
+            {
+                dir.Delete(true);
+            }
+        }
+    }
+
     private static async Task<string> AsApplication(NetworkNamespace ns, params string[] command)
     {
         var (code, stdout, stderr) = await ns.TryExecAsync(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", .. command]);

@@ -163,7 +163,8 @@ public class TlsRouteTranslationTests
         Assert.Equal(ListenerProtocol.Tcp, listener.Protocol);
         var byName = listener.SniRoutes.SelectMany(r => r.ServerNames.Select(n => (n, Assert.Single(r.Route.Clusters).Cluster))).ToList();
         Assert.Equal(
-            [("www.example.org", "outbound|443||egress.istio-system.svc.cluster.local"), ("api.example.com", "outbound|443||api.example.com"), ("egress.istio-system.svc.cluster.local", "outbound|443||egress.istio-system.svc.cluster.local")],
+            [("www.example.org", "outbound|443||egress.istio-system.svc.cluster.local"), ("api.example.com", "outbound|443||api.example.com"), ("egress.istio-system.svc.cluster.local", "outbound|443||egress.istio-system.svc.cluster.local"),
+             ("*", "PassthroughCluster")], // MeshConfig outboundTrafficPolicy ALLOW_ANY (the default): other names pass through
             byName);
     }
 

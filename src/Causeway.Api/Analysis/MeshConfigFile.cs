@@ -57,6 +57,26 @@ public static class MeshConfigFile
         };
     }
 
+    /// <summary>
+    /// MeshConfig <c>outboundTrafficPolicy.mode</c>: ALLOW_ANY (absent: Istio's default; ALLOW_ANY_DYNAMIC_DNS is
+    /// the same for routing) or REGISTRY_ONLY; anything else throws a FormatException naming it.
+    /// </summary>
+    public static string OutboundTrafficPolicy(string yaml)
+    {
+        if (YamlDocumentReader.Read(yaml).FirstOrDefault()?.Root is not YamlMap root ||
+            (root.Get("outboundTrafficPolicy") as YamlMap)?.GetString("mode") is not { } value)
+        {
+            return "ALLOW_ANY";
+        }
+
+        return value.ToUpperInvariant() switch
+        {
+            "ALLOW_ANY" or "ALLOW_ANY_DYNAMIC_DNS" => "ALLOW_ANY",
+            "REGISTRY_ONLY" => "REGISTRY_ONLY",
+            _ => throw new FormatException($"outboundTrafficPolicy.mode must be ALLOW_ANY or REGISTRY_ONLY, not \"{value}\""),
+        };
+    }
+
     /// <summary>MeshConfig accessLogFile and accessLogEncoding (TEXT or JSON): where every proxy writes its access log.</summary>
     public static (string File, bool Json) AccessLog(string yaml)
     {

@@ -70,6 +70,11 @@ public sealed class ProxyRequestHandler(ProxyState state, ProxyStats stats, Rand
 
         var request = new HttpContextRouteRequest(ctx, (uint)(ctx.Connection.LocalPort > 0 ? listener.Port : 0), snapshot.PathNormalization);
         var vhost = table.FindVirtualHost(request.Authority);
+        if (vhost is { Source.OriginalDestinationOnly: true } && ctx.Features.Get<IOriginalDestinationFeature>()?.Destination is null)
+        {
+            vhost = null; // ALLOW_ANY passes captured traffic on; a connection made to the proxy directly has nowhere to go
+        }
+
         if (vhost is { Source.RequireTls: true } && !ctx.Request.IsHttps)
         {
             // Gateway httpsRedirect: Envoy's require_tls ALL answers before any route is consulted.

@@ -9,9 +9,11 @@ namespace Causeway.Translation.Mesh;
 /// off mesh-wide. <c>AccessLogFile</c> (MeshConfig accessLogFile, for example /dev/stdout) turns Envoy-format access
 /// logs on for every proxy, in JSON when accessLogEncoding is JSON; Telemetry resources override it. <c>Tracing</c>:
 /// MeshConfig's sampling default, default tracing providers and OpenTelemetry collectors. <c>PathNormalization</c>:
-/// how proxies normalize request paths before routing (Istio's BASE by default).
+/// how proxies normalize request paths before routing (Istio's BASE by default). <c>OutboundTrafficPolicy</c>: what a
+/// sidecar does with traffic for a destination it does not know: ALLOW_ANY (Istio's default) passes it to the
+/// address the application dialled, REGISTRY_ONLY blocks it; a Sidecar resource's own setting wins.
 /// </summary>
-public sealed record MeshSettings(HttpRetry? DefaultHttpRetryPolicy = null, string AccessLogFile = "", bool AccessLogJson = false, MeshTracing? Tracing = null, string PathNormalization = "BASE")
+public sealed record MeshSettings(HttpRetry? DefaultHttpRetryPolicy = null, string AccessLogFile = "", bool AccessLogJson = false, MeshTracing? Tracing = null, string PathNormalization = "BASE", string OutboundTrafficPolicy = "ALLOW_ANY")
 {
     public static MeshSettings Default { get; } = new();
 
@@ -19,6 +21,6 @@ public sealed record MeshSettings(HttpRetry? DefaultHttpRetryPolicy = null, stri
     public static MeshSettings Parse(string meshConfigYaml)
     {
         var (logFile, logJson) = MeshConfigFile.AccessLog(meshConfigYaml);
-        return new MeshSettings(MeshConfigFile.DefaultHttpRetryPolicy(meshConfigYaml), logFile, logJson, MeshConfigFile.Tracing(meshConfigYaml), MeshConfigFile.PathNormalization(meshConfigYaml));
+        return new MeshSettings(MeshConfigFile.DefaultHttpRetryPolicy(meshConfigYaml), logFile, logJson, MeshConfigFile.Tracing(meshConfigYaml), MeshConfigFile.PathNormalization(meshConfigYaml), MeshConfigFile.OutboundTrafficPolicy(meshConfigYaml));
     }
 }

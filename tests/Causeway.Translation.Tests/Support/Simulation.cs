@@ -14,7 +14,8 @@ internal sealed class Simulation(ProxySnapshot snapshot)
 
     public ProxySnapshot Snapshot { get; } = snapshot;
 
-    public Result Send(uint port, string host, string path = "/", string method = "GET", IReadOnlyDictionary<string, string>? headers = null, string scheme = "http")
+    /// <summary>Routes one request; <paramref name="captured"/>: it reached the proxy by iptables capture, so it has an original destination.</summary>
+    public Result Send(uint port, string host, string path = "/", string method = "GET", IReadOnlyDictionary<string, string>? headers = null, string scheme = "http", bool captured = false)
     {
         var listener = Snapshot.Listeners.FirstOrDefault(l => l.Port == port && l.Direction != TrafficDirection.Inbound);
         if (listener is null)
@@ -30,7 +31,7 @@ internal sealed class Simulation(ProxySnapshot snapshot)
         var q = path.IndexOf('?', StringComparison.Ordinal);
         var request = new SimRequest(method, scheme, host, q < 0 ? path : path[..q], q < 0 ? "" : path[(q + 1)..], port, headers ?? new Dictionary<string, string>());
         var vhost = tables[listener.RouteTable].FindVirtualHost(host);
-        if (vhost is null)
+        if (vhost is null || (vhost.Source.OriginalDestinationOnly && !captured))
         {
             return new Result("404 NR (no virtual host)", null, null, []);
         }
