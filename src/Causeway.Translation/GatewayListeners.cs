@@ -53,26 +53,45 @@ internal static class GatewayListeners
             var keys = members.Select(x => x.Key).ToHashSet(StringComparer.Ordinal);
             var gatewayNs = members[0].Ns;
             DownstreamTls? tls = null;
-            if (protocol is "HTTPS" or "TLS")
+            if (protocol == "HTTPS")
+            {
+                // Envoy: one filter chain per HTTPS server, each with a route table of that server's hosts only.
+                var names = new HashSet<string>(StringComparer.Ordinal);
+                tls = GatewayTls.Build(mesh, proxy, port, members, snapshot.Notices, server =>
+                {
+                    var table = BuildRouteTable(mesh, index, routes, proxy, [server], new HashSet<string>(StringComparer.Ordinal) { server.Key }, server.Ns, port, clusters, ServerTableName(port, server, names));
+                    snapshot.RouteTables.Add(table);
+                    return table.Name;
+                });
+            }
+            else if (protocol == "TLS")
             {
                 tls = GatewayTls.Build(mesh, proxy, port, members, snapshot.Notices);
-                if (tls is null)
-                {
-                    continue; // nothing on this port can be served
-                }
+            }
+
+            if (protocol is "HTTPS" or "TLS" && tls is null)
+            {
+                continue; // nothing on this port can be served
             }
 
             if (protocol is "HTTP" or "HTTP2" or "GRPC" or "GRPC-WEB" or "HTTPS")
             {
-                var table = BuildRouteTable(mesh, index, routes, proxy, members, keys, gatewayNs, port, clusters);
-                snapshot.RouteTables.Add(table);
+                var tableName = tls?.Servers[0].RouteTable;
+                if (tableName is null)
+                {
+                    // Plaintext servers on one port share one route table, as Istio merges them (http.<port>).
+                    var table = BuildRouteTable(mesh, index, routes, proxy, members, keys, gatewayNs, port, clusters, "gateway_" + ProxySnapshotBuilder.Port(port));
+                    snapshot.RouteTables.Add(table);
+                    tableName = table.Name;
+                }
+
                 snapshot.Listeners.Add(new Listener
                 {
                     Name = $"gateway_{port}",
                     Port = port,
                     Protocol = ListenerProtocol.Http,
                     Direction = TrafficDirection.GatewayIngress,
-                    RouteTable = table.Name,
+                    RouteTable = tableName,
                     Tls = tls,
                     RateLimit = ListenerRateLimit(members, rateLimits),
                 });
@@ -128,11 +147,25 @@ internal static class GatewayListeners
 
     private static string ProtocolOf(Server server) => (server.Port?.Protocol ?? "").ToUpperInvariant();
 
+    /// <summary>An HTTPS server's table name as Istio's RDS names it, <c>https.PORT.PORTNAME.GATEWAY.NAMESPACE</c>, kept unique on the port.</summary>
+    private static string ServerTableName(uint port, (string Key, string Ns, Server Server) server, HashSet<string> taken)
+    {
+        var gateway = server.Key[(server.Key.IndexOf('/', StringComparison.Ordinal) + 1)..];
+        var name = $"https.{ProxySnapshotBuilder.Port(port)}.{server.Server.Port?.Name ?? server.Server.Name ?? "server"}.{gateway}.{server.Ns}";
+        var unique = name;
+        for (var i = 2; !taken.Add(unique); i++)
+        {
+            unique = $"{name}.{i}";
+        }
+
+        return unique;
+    }
+
     private static RouteTable BuildRouteTable(
         MeshState mesh, VirtualServiceIndex index, HttpRouteTranslator routes, ProxyRequest proxy,
-        List<(string Key, string Ns, Server Server)> servers, IReadOnlySet<string> keys, string gatewayNs, uint port, ClusterSet clusters)
+        List<(string Key, string Ns, Server Server)> servers, IReadOnlySet<string> keys, string gatewayNs, uint port, ClusterSet clusters, string name)
     {
-        var table = new RouteTable { Name = "gateway_" + ProxySnapshotBuilder.Port(port) };
+        var table = new RouteTable { Name = name };
         var byDomain = new SortedDictionary<string, List<Route>>(StringComparer.Ordinal);
         foreach (var vs in index.ForGateways(keys, gatewayNs))
         {

@@ -16,10 +16,11 @@ namespace Causeway.Translation;
 /// </summary>
 internal static class GatewayTls
 {
-    public static DownstreamTls? Build(MeshState mesh, ProxyRequest proxy, uint port, IEnumerable<(string Key, string Ns, Server Server)> servers, IList<string> notices)
+    /// <summary>The contexts of the servers that can be served; <paramref name="routeTableFor"/> (HTTPS) names each one's own route table.</summary>
+    public static DownstreamTls? Build(MeshState mesh, ProxyRequest proxy, uint port, IEnumerable<(string Key, string Ns, Server Server)> servers, IList<string> notices, Func<(string Key, string Ns, Server Server), string>? routeTableFor = null)
     {
         var tls = new DownstreamTls();
-        foreach (var (key, _, server) in servers)
+        foreach (var (key, ns, server) in servers)
         {
             var where = $"gateway {key} server {server.Name ?? server.Port?.Name ?? ProxySnapshotBuilder.Port(port)}";
             var settings = server.Tls;
@@ -58,6 +59,7 @@ internal static class GatewayTls
                 context.SubjectAltNames.Add(settings.SubjectAltNames ?? []);
             }
 
+            context.RouteTable = routeTableFor?.Invoke((key, ns, server)) ?? "";
             tls.Servers.Add(context);
         }
 

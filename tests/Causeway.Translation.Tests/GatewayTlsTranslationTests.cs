@@ -35,6 +35,25 @@ public class GatewayTlsTranslationTests
     }
 
     [Fact]
+    public void Each_https_server_gets_a_route_table_of_its_own_hosts_as_envoy_has_one_per_filter_chain()
+    {
+        var mesh = TestMesh.Load(TestMesh.Service("web", "default"), Secret("a-cert", "istio-system", ("tls.crt", Cert), ("tls.key", Key)), Gateway("""
+            - port: {number: 443, name: https-a, protocol: HTTPS}
+              hosts: [a.example.com]
+              tls: {mode: SIMPLE, credentialName: a-cert}
+            - port: {number: 443, name: https-b, protocol: HTTPS}
+              hosts: ["*.example.org"]
+              tls: {mode: SIMPLE, credentialName: a-cert}
+            """), RoutesTo("a.example.com", "shop.example.org"));
+        var gw = mesh.Gateway(("istio", "ingressgateway"));
+        var servers = Listener(gw, 443).Tls.Servers;
+        Assert.Equal(["https.443.https-a.gw.default", "https.443.https-b.gw.default"], servers.Select(s => s.RouteTable));
+        Assert.Equal(["a.example.com", "a.example.com:443"], gw.Snapshot.RouteTables.Single(t => t.Name == servers[0].RouteTable).VirtualHosts.SelectMany(v => v.Domains));
+        Assert.Equal(["shop.example.org", "shop.example.org:443"], gw.Snapshot.RouteTables.Single(t => t.Name == servers[1].RouteTable).VirtualHosts.SelectMany(v => v.Domains));
+        Assert.DoesNotContain(gw.Snapshot.RouteTables, t => t.Name == "gateway_443"); // no merged table for HTTPS
+    }
+
+    [Fact]
     public void Generic_secret_keys_and_a_separate_cacert_secret_serve_mutual_tls()
     {
         // Istio's generic secret form: cert/key, and the CA in cacert or in a "<name>-cacert" Secret.

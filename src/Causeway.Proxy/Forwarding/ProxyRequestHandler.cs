@@ -22,6 +22,10 @@ public sealed class ProxyRequestHandler(ProxyState state, ProxyStats stats, Rand
 {
     private readonly Random random = random ?? Random.Shared;
 
+    /// <summary>A TLS connection routes by the table of the Gateway server its handshake chose; others by the listener's.</summary>
+    private static string RouteTableOf(HttpContext ctx, Listener listener) =>
+        listener.Tls is not null && ctx.Features.Get<Listeners.ChosenServerFeature>() is { } chosen ? chosen.RouteTable : listener.RouteTable;
+
     /// <summary>
     /// Not async itself, nor is the forwarding step below: each async layer costs an allocated state machine per
     /// request, so the only one on the common path is the forwarder's.
@@ -32,7 +36,7 @@ public sealed class ProxyRequestHandler(ProxyState state, ProxyStats stats, Rand
         var start = Stopwatch.GetTimestamp();
         var snapshot = state.Current;
         if (snapshot is null || !snapshot.Listeners.TryGetValue(listenerName, out var listener) ||
-            !snapshot.RouteTables.TryGetValue(listener.RouteTable, out var table))
+            !snapshot.RouteTables.TryGetValue(RouteTableOf(ctx, listener), out var table))
         {
             return Finish(ctx, new RequestScope(snapshot, null, start, counters), "", 503, ResponseFlags.NoRoute, "no configuration");
         }

@@ -104,9 +104,18 @@ internal sealed class ListenerServer : IAsyncDisposable
     private static ValueTask<SslServerAuthenticationOptions> Handshake(ProxyState state, TlsHandshakeCallbackContext context)
     {
         var listener = context.Connection.Features.Get<ListenerFeature>()?.Name ?? "";
-        return state.Current?.Tls.GetValueOrDefault(listener) is { } tls
-            ? ValueTask.FromResult(tls.OptionsFor(context.ClientHelloInfo.ServerName))
-            : ValueTask.FromException<SslServerAuthenticationOptions>(new AuthenticationException($"listener {listener} has no TLS configuration"));
+        if (state.Current?.Tls.GetValueOrDefault(listener) is not { } tls)
+        {
+            return ValueTask.FromException<SslServerAuthenticationOptions>(new AuthenticationException($"listener {listener} has no TLS configuration"));
+        }
+
+        var options = tls.OptionsFor(context.ClientHelloInfo.ServerName, out var routeTable);
+        if (routeTable.Length > 0)
+        {
+            context.Connection.Features.Set(new ChosenServerFeature(routeTable));
+        }
+
+        return ValueTask.FromResult(options);
     }
 
     public async ValueTask DisposeAsync()

@@ -30,10 +30,11 @@ public sealed class ListenerTls
         names = new Routing.ServerNameTable<Context>(contexts.Select(c => ((IEnumerable<string>)c.Source.ServerNames, c)));
     }
 
-    /// <summary>The handshake options for a client that sent this SNI (null or empty when it sent none).</summary>
-    public SslServerAuthenticationOptions OptionsFor(string? serverName)
+    /// <summary>The handshake options for a client that sent this SNI (null or empty when it sent none), and the chosen server's route table (empty: the listener's).</summary>
+    public SslServerAuthenticationOptions OptionsFor(string? serverName, out string routeTable)
     {
         var context = Select(serverName);
+        routeTable = context.Source.RouteTable;
         var options = new SslServerAuthenticationOptions
         {
             ServerCertificateContext = context.Certificate,

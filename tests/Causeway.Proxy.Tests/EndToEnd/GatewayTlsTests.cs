@@ -66,6 +66,23 @@ public sealed class GatewayTlsTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_request_routes_by_the_server_its_sni_chose_so_a_host_of_another_server_is_404()
+    {
+        // Envoy builds one filter chain per HTTPS server, each with a route table of that server's hosts only
+        // (Istio's https.443.<port name>.<gateway>.<namespace>): the SNI picks the chain, the Host a virtual host in it.
+        await using var gateway = await ProxyUnderTest.GatewayAsync(Mesh(), IngressLabels, 443, 80);
+        var port = gateway.Port(443);
+        Assert.Equal(200, await StatusOverTlsAsync(port, sni: "shop.example.org", host: "shop.example.org"));
+        Assert.Equal(200, await StatusOverTlsAsync(port, sni: "bookinfo.example.com", host: "bookinfo.example.com"));
+        Assert.Equal(404, await StatusOverTlsAsync(port, sni: "shop.example.org", host: "bookinfo.example.com"));
+        Assert.Equal(404, await StatusOverTlsAsync(port, sni: "bookinfo.example.com", host: "shop.example.org"));
+        Assert.Equal(2, gateway.Host.Stats.Count(code: 404, flag: "NR"));
+        Assert.Equal(
+            ["https.443.https.web-gateway.default", "https.443.https-files.web-gateway.default"],
+            gateway.Snapshot.Listeners.Single(l => l.Port == 443).Tls.Servers.Select(s => s.RouteTable));
+    }
+
+    [Fact]
     public async Task Curl_negotiates_h2_and_verifies_the_served_chain_against_the_ca()
     {
         // An independent client: curl with OpenSSL and nghttp2 checks the certificate name and chain itself.
@@ -352,6 +369,19 @@ public sealed class GatewayTlsTests : IAsyncLifetime
                 - destination:
                     host: productpage
             """;
+    }
+
+    /// <summary>One HTTP/1.1 request over TLS with the SNI and the Host chosen apart (HttpClient derives one from the other).</summary>
+    private async Task<int> StatusOverTlsAsync(int port, string sni, string host)
+    {
+        using var tcp = new TcpClient();
+        await tcp.ConnectAsync(IPAddress.Loopback, port);
+        await using var tls = new SslStream(tcp.GetStream());
+        await tls.AuthenticateAsClientAsync(new SslClientAuthenticationOptions { TargetHost = sni, RemoteCertificateValidationCallback = TrustedBy(ca.Ca), ApplicationProtocols = [SslApplicationProtocol.Http11] });
+        await tls.WriteAsync(Encoding.ASCII.GetBytes($"GET /productpage HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"));
+        using var reader = new StreamReader(tls, Encoding.ASCII);
+        var status = (await reader.ReadLineAsync())!;
+        return int.Parse(status.Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture);
     }
 
     private string Backends() => MeshYaml.Service("productpage", "default", [(productpage, "v1")]);
