@@ -150,6 +150,14 @@ internal static class ExplainCommand
 
         var compiled = new CompiledRouteTable(table);
         var vhost = compiled.FindVirtualHost(authority);
+        if (vhost is { Source.OriginalDestinationOnly: true })
+        {
+            // ALLOW_ANY's catch-all only serves connections captured by iptables; said both ways.
+            Console.WriteLine($"  vhost      {vhost.Source.Name} (outboundTrafficPolicy ALLOW_ANY): no service has \"{authority}\"");
+            Console.WriteLine("  captured   passed to the address the application dialled (PassthroughCluster)");
+            vhost = null;
+        }
+
         if (vhost is null)
         {
             Console.WriteLine($"  vhost      none for \"{authority}\"");

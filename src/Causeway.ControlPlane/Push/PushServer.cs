@@ -297,7 +297,14 @@ public sealed class PushServer : IAsyncDisposable
         foreach (var stream in streams.Keys)
         {
             stream.Complete();
-            stream.Abort(); // streams never end on their own: without this, stopping waits for Kestrel's shutdown timeout
+            try
+            {
+                stream.Abort(); // streams never end on their own: without this, stopping waits for Kestrel's shutdown timeout
+            }
+            catch (ObjectDisposedException)
+            {
+                // The request ended between listing the streams and aborting it: nothing left to stop.
+            }
         }
 
         await app.StopAsync().ConfigureAwait(false);
