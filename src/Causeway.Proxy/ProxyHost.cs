@@ -24,7 +24,7 @@ public sealed class ProxyHost : IAsyncDisposable
         State = state;
         Stats = stats;
         this.server = server;
-        listeners = new ListenerManager(options, stats, server.Transport);
+        listeners = new ListenerManager(options, stats, server.Transport, (listener, sni) => state.Current?.PassesThrough(listener, sni) == true);
         listeners.Trouble += message => Report(message);
     }
 

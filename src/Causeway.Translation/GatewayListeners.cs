@@ -44,12 +44,22 @@ internal static class GatewayListeners
                 snapshot.Notices.Add($"gateway {other.Key} server {other.Server.Name ?? other.Server.Port?.Name}: port {port} is already {protocol} on this gateway; a port has one protocol, so this {ProtocolOf(other.Server)} server is not served");
             }
 
-            if (protocol is "HTTPS" or "TLS" && members[0].Server.Tls?.Mode == ServerTlsMode.Passthrough)
+            // PASSTHROUGH servers share a port with terminating ones as Envoy's filter chains do: the SNI decides.
+            var passing = protocol is "HTTPS" or "TLS" ? members.Where(m => m.Server.Tls?.Mode == ServerTlsMode.Passthrough).ToList() : [];
+            var terminating = members.Except(passing).ToList();
+            if (protocol is "HTTPS" or "TLS" && passing.Count > 0 &&
+                (terminating.Count == 0 || GatewayTls.Build(mesh, proxy, port, terminating, []) is null))
             {
-                BuildPassthrough(mesh, index, proxy, snapshot, clusters, port, members);
+                BuildPassthrough(mesh, index, proxy, snapshot, clusters, port, passing);
+                foreach (var other in terminating)
+                {
+                    GatewayTls.Build(mesh, proxy, port, [other], snapshot.Notices); // says why it cannot be served
+                }
+
                 continue;
             }
 
+            members = terminating;
             var keys = members.Select(x => x.Key).ToHashSet(StringComparer.Ordinal);
             var gatewayNs = members[0].Ns;
             DownstreamTls? tls = null;
@@ -85,7 +95,7 @@ internal static class GatewayListeners
                     tableName = table.Name;
                 }
 
-                snapshot.Listeners.Add(new Listener
+                var listener = new Listener
                 {
                     Name = $"gateway_{port}",
                     Port = port,
@@ -94,7 +104,9 @@ internal static class GatewayListeners
                     RouteTable = tableName,
                     Tls = tls,
                     RateLimit = ListenerRateLimit(members, rateLimits),
-                });
+                };
+                AddPassthroughRoutes(mesh, index, proxy, clusters, port, passing, listener, snapshot.Notices);
+                snapshot.Listeners.Add(listener);
             }
             else if (protocol is "TCP" or "MONGO" or "TLS")
             {
@@ -109,24 +121,43 @@ internal static class GatewayListeners
                     }
                 }
 
-                snapshot.Listeners.Add(new Listener { Name = $"gateway_{port}", Port = port, Protocol = ListenerProtocol.Tcp, Direction = TrafficDirection.GatewayIngress, Tcp = tcp, Tls = tls });
+                var listener = new Listener { Name = $"gateway_{port}", Port = port, Protocol = ListenerProtocol.Tcp, Direction = TrafficDirection.GatewayIngress, Tcp = tcp, Tls = tls };
+                AddPassthroughRoutes(mesh, index, proxy, clusters, port, passing, listener, snapshot.Notices);
+                snapshot.Listeners.Add(listener);
             }
         }
     }
 
     /// <summary>
-    /// A port whose first server passes TLS through: the ClientHello's SNI picks a VirtualService tls route and the
-    /// connection is relayed untouched, so the backend's own certificate reaches the client. Envoy could also
-    /// terminate other servers' names on the same port; Causeway serves one kind per port, as it does one protocol.
+    /// The PASSTHROUGH servers of a port that also terminates TLS: their SNI routes ride on the terminating listener,
+    /// and the proxy relays a connection untouched when its SNI matches one of them more specifically than any
+    /// terminating server's hosts (Envoy's most specific filter chain).
     /// </summary>
-    private static void BuildPassthrough(MeshState mesh, VirtualServiceIndex index, ProxyRequest proxy, ProxySnapshot snapshot, ClusterSet clusters, uint port, List<(string Key, string Ns, Server Server)> members)
+    private static void AddPassthroughRoutes(MeshState mesh, VirtualServiceIndex index, ProxyRequest proxy, ClusterSet clusters, uint port, List<(string Key, string Ns, Server Server)> passing, Listener listener, IList<string> notices)
     {
-        var passthrough = members.Where(m => m.Server.Tls?.Mode == ServerTlsMode.Passthrough).ToList();
-        foreach (var other in members.Where(m => m.Server.Tls?.Mode != ServerTlsMode.Passthrough))
+        if (passing.Count == 0)
         {
-            snapshot.Notices.Add($"gateway {other.Key} server {other.Server.Name ?? other.Server.Port?.Name}: port {port} passes TLS through (its first server is PASSTHROUGH) and Causeway does not mix terminating servers into such a port yet, so this server is not served");
+            return;
         }
 
+        var routes = TlsRouteTranslator.ForGateway(mesh, index, proxy, passing.Select(x => x.Key).ToHashSet(StringComparer.Ordinal), passing[0].Ns, port, passing, clusters);
+        if (routes.Count == 0)
+        {
+            notices.Add($"gateway {passing[0].Key}: PASSTHROUGH servers on port {port} have no VirtualService tls route whose sniHosts a server admits; only the terminating servers are served");
+            return;
+        }
+
+        listener.SniRoutes.Add(routes);
+        listener.Tcp ??= new Protocol.V1.TcpRoute(); // the relay's side of the listener
+    }
+
+    /// <summary>
+    /// A port whose servers all pass TLS through (or whose terminating servers cannot be served): the ClientHello's
+    /// SNI picks a VirtualService tls route and the connection is relayed untouched, so the backend's own certificate
+    /// reaches the client.
+    /// </summary>
+    private static void BuildPassthrough(MeshState mesh, VirtualServiceIndex index, ProxyRequest proxy, ProxySnapshot snapshot, ClusterSet clusters, uint port, List<(string Key, string Ns, Server Server)> passthrough)
+    {
         var keys = passthrough.Select(x => x.Key).ToHashSet(StringComparer.Ordinal);
         var routes = TlsRouteTranslator.ForGateway(mesh, index, proxy, keys, passthrough[0].Ns, port, passthrough, clusters);
         if (routes.Count == 0)

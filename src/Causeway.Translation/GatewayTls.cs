@@ -26,9 +26,11 @@ internal static class GatewayTls
             var settings = server.Tls;
             if (settings?.Mode is not (ServerTlsMode.Simple or ServerTlsMode.Mutual))
             {
-                notices.Add(settings?.Mode == ServerTlsMode.Passthrough
-                    ? $"{where}: tls mode PASSTHROUGH on port {port}, whose first server terminates TLS; Causeway does not mix the two on one port yet, so this server is not served"
-                    : $"{where}: tls mode {ModeName(settings?.Mode)} is not served yet (Causeway terminates SIMPLE and MUTUAL and passes PASSTHROUGH through); port {port} skips this server");
+                if (settings?.Mode != ServerTlsMode.Passthrough)
+                {
+                    notices.Add($"{where}: tls mode {ModeName(settings?.Mode)} is not served yet (Causeway terminates SIMPLE and MUTUAL and passes PASSTHROUGH through); port {port} skips this server");
+                }
+
                 continue;
             }
 

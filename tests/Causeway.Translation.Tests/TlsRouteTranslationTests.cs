@@ -122,7 +122,7 @@ public class TlsRouteTranslationTests
     }
 
     [Fact]
-    public void Terminating_and_passthrough_servers_on_one_port_serve_the_first_servers_kind_and_name_the_other()
+    public void Terminating_and_passthrough_servers_share_a_port_as_envoys_filter_chains_do()
     {
         var mesh = TestMesh.Load(TestMesh.Service("a", "default", 443, "TLS"), Gateway("""
             - port: {number: 443, name: pass, protocol: TLS}
@@ -136,13 +136,17 @@ public class TlsRouteTranslationTests
             kind: VirtualService
             metadata: {name: a, namespace: default}
             spec:
-              hosts: [a.example.com]
+              hosts: [a.example.com, b.example.com]
               gateways: [gw]
               tls: [{match: [{sniHosts: [a.example.com]}], route: [{destination: {host: a}}]}]
+              tcp: [{route: [{destination: {host: a}}]}]
             """);
         var gw = mesh.Gateway(("istio", "ingressgateway"));
-        Assert.Single(Assert.Single(gw.Snapshot.Listeners, l => l.Port == 443).SniRoutes);
-        Assert.Contains(gw.Snapshot.Notices, n => n.Contains("server term", StringComparison.Ordinal) && n.Contains("not served", StringComparison.Ordinal));
+        var listener = Assert.Single(gw.Snapshot.Listeners, l => l.Port == 443);
+        Assert.Equal(["b.example.com"], Assert.Single(listener.Tls.Servers).ServerNames); // terminated
+        Assert.Equal(["a.example.com"], Assert.Single(listener.SniRoutes).ServerNames); // passed through
+        Assert.Equal("outbound|443||a.default.svc.cluster.local", Assert.Single(listener.Tcp.Clusters).Cluster);
+        Assert.Empty(gw.Snapshot.Notices);
     }
 
     [Fact]

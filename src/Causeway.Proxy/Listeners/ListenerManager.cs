@@ -10,7 +10,7 @@ namespace Causeway.Proxy.Listeners;
 /// leaves the rest alone (their connections stay up). Only a change of a listener's address, port, protocol or TLS
 /// makes a new socket. A listener that cannot bind is reported and the others still run.
 /// </summary>
-internal sealed class ListenerManager(ProxyOptions options, ProxyStats stats, ListenerTransport transport) : IAsyncDisposable
+internal sealed class ListenerManager(ProxyOptions options, ProxyStats stats, ListenerTransport transport, Func<string, string?, bool>? passesThrough = null) : IAsyncDisposable
 {
     private readonly Dictionary<string, ListenerSocket> running = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim gate = new(1, 1);
@@ -57,7 +57,7 @@ internal sealed class ListenerManager(ProxyOptions options, ProxyStats stats, Li
 
                 try
                 {
-                    var socket = new ListenerSocket(listener, bind, stats.Listener(listener.Name), transport, options.Connections, message => Trouble?.Invoke(message));
+                    var socket = new ListenerSocket(listener, bind, stats.Listener(listener.Name), transport, options.Connections, message => Trouble?.Invoke(message), passesThrough);
                     lock (running)
                     {
                         running[key] = socket;
@@ -75,8 +75,9 @@ internal sealed class ListenerManager(ProxyOptions options, ProxyStats stats, Li
         }
     }
 
-    /// <summary>What identifies a listener's socket: its name, address, port, protocol and whether it terminates TLS.</summary>
-    private static string KeyOf(Listener listener, IPEndPoint bind) => $"{listener.Name}|{bind}|{listener.Protocol}|{(listener.Tls is null ? "plain" : "tls")}";
+    /// <summary>What identifies a listener's socket: its name, address, port, protocol and whether it terminates TLS, passes it through, or both.</summary>
+    private static string KeyOf(Listener listener, IPEndPoint bind) =>
+        $"{listener.Name}|{bind}|{listener.Protocol}|{(listener.Tls is null ? "plain" : "tls")}|{(listener.SniRoutes.Count > 0 ? "sni" : "")}";
 
     /// <summary>Where a listener binds; null for an outbound listener without its own address when outbound listeners are off (local mode).</summary>
     private IPEndPoint? BindOf(Listener listener)

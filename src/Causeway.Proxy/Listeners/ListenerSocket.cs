@@ -23,6 +23,9 @@ internal sealed class ListenerSocket : IAsyncDisposable
     private readonly ListenerTransport transport;
     private readonly ListenerFeature feature;
     private readonly ConnectionKind? kind;
+    private readonly bool mixed;
+    private readonly ConnectionKind terminated;
+    private readonly Func<string, string?, bool> passesThrough;
     private readonly ConnectionLimits limits;
     private readonly Action<string> report;
     private readonly ConcurrentDictionary<ConnectionContext, byte> live = new();
@@ -30,13 +33,16 @@ internal sealed class ListenerSocket : IAsyncDisposable
     private readonly Task accepting;
 
     /// <summary>Binds now: an address in use throws here, so the caller can name the listener that failed.</summary>
-    public ListenerSocket(Listener listener, IPEndPoint bind, ListenerCounters counters, ListenerTransport transport, ConnectionLimits? limits = null, Action<string>? report = null)
+    public ListenerSocket(Listener listener, IPEndPoint bind, ListenerCounters counters, ListenerTransport transport, ConnectionLimits? limits = null, Action<string>? report = null, Func<string, string?, bool>? passesThrough = null)
     {
         this.transport = transport;
         this.limits = limits ?? new ConnectionLimits(int.MaxValue, int.MaxValue);
         this.report = report ?? (_ => { });
+        this.passesThrough = passesThrough ?? ((_, _) => false);
         feature = new ListenerFeature(listener.Name, counters);
-        kind = listener.Tls is not null
+        mixed = listener.Tls is not null && listener.SniRoutes.Count > 0;
+        terminated = listener.Protocol == ListenerProtocol.Tcp ? ConnectionKind.TlsTcp : ConnectionKind.TlsHttp;
+        kind = mixed ? null : listener.Tls is not null
             ? listener.Protocol == ListenerProtocol.Tcp ? ConnectionKind.TlsTcp : ConnectionKind.TlsHttp
             : listener.Protocol == ListenerProtocol.Tcp ? ConnectionKind.Tcp : null; // null: sniffed per connection
         socket = new Socket(bind.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
@@ -146,11 +152,19 @@ internal sealed class ListenerSocket : IAsyncDisposable
     {
         try
         {
+            if (mixed)
+            {
+                // Terminated here or passed through: the ClientHello's SNI decides, before any handshake.
+                var serverName = await ClientHelloReader.PeekServerNameAsync(connection.Transport.Input, stop.Token).ConfigureAwait(false);
+                Hand(passesThrough(feature.Name, serverName) ? ConnectionKind.Tcp : terminated, connection);
+                return;
+            }
+
             Hand(await ProtocolSniffer.SniffAsync(connection, stop.Token).ConfigureAwait(false), connection);
         }
-        catch (Exception ex) when (ex is OperationCanceledException or IOException or InvalidOperationException)
+        catch (Exception ex) when (ex is OperationCanceledException or IOException or InvalidOperationException or InvalidDataException)
         {
-            await connection.DisposeAsync().ConfigureAwait(false); // the client sent nothing in time, or left
+            await connection.DisposeAsync().ConfigureAwait(false); // the client sent nothing in time, left, or is not TLS
         }
     }
 

@@ -43,8 +43,16 @@ internal sealed class ServerNameTable<T>
     }
 
     /// <summary>What <paramref name="serverName"/> selects, or null (also for a client that sent no SNI and no <c>*</c>).</summary>
-    public T? Select(string? serverName)
+    public T? Select(string? serverName) => Select(serverName, out _);
+
+    /// <summary>
+    /// What <paramref name="serverName"/> selects and how specifically: <see cref="int.MaxValue"/> for an exact name,
+    /// the suffix's length for a wildcard, 0 for <c>*</c>, -1 for nothing (so two tables can be compared, as Envoy
+    /// compares filter chains across kinds).
+    /// </summary>
+    public T? Select(string? serverName, out int rank)
     {
+        rank = any is null ? -1 : 0;
         if (string.IsNullOrEmpty(serverName))
         {
             return any;
@@ -52,6 +60,7 @@ internal sealed class ServerNameTable<T>
 
         if (exact.TryGetValue(serverName, out var found))
         {
+            rank = int.MaxValue;
             return found;
         }
 
@@ -59,6 +68,7 @@ internal sealed class ServerNameTable<T>
         {
             if (serverName.Length > suffix.Length && serverName.EndsWith(suffix, StringComparison.OrdinalIgnoreCase))
             {
+                rank = suffix.Length;
                 return value;
             }
         }

@@ -57,6 +57,20 @@ public sealed class CompiledSnapshot
     /// <summary>Listener-wide token buckets (Gateway rate limit annotation), by listener name.</summary>
     public IReadOnlyDictionary<string, Resilience.TokenBucket> ListenerRateLimits { get; }
 
+    /// <summary>
+    /// On a listener that both terminates TLS and passes some through, whether this SNI passes through: a
+    /// passthrough route names it more specifically than any terminating server does.
+    /// </summary>
+    internal bool PassesThrough(string listener, string? serverName)
+    {
+        if (!SniRoutes.TryGetValue(listener, out var passing) || passing.Select(serverName, out var passRank) is null)
+        {
+            return false;
+        }
+
+        return !Tls.TryGetValue(listener, out var terminating) || passRank > terminating.Rank(serverName);
+    }
+
     /// <summary>Passthrough listeners' routes by the ClientHello's server name, by listener name.</summary>
     internal IReadOnlyDictionary<string, ServerNameTable<SniRoute>> SniRoutes { get; }
 

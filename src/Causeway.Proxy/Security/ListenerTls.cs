@@ -58,6 +58,13 @@ public sealed class ListenerTls
 
     private Context Select(string? serverName) => names.Select(serverName) ?? contexts[0];
 
+    /// <summary>How specifically a terminating server names <paramref name="serverName"/> (see <see cref="Routing.ServerNameTable{T}.Select(string?, out int)"/>).</summary>
+    internal int Rank(string? serverName)
+    {
+        names.Select(serverName, out var rank);
+        return rank;
+    }
+
     private static Context Compile(TlsServerContext source)
     {
         try

@@ -86,6 +86,47 @@ public sealed class TlsPassthroughTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task One_port_terminates_one_servers_names_and_passes_anothers_through_by_sni()
+    {
+        // Envoy's filter chains on one port: a SIMPLE server's name is terminated with the gateway's certificate
+        // and routed by HTTP; a PASSTHROUGH server's name reaches its backend untouched.
+        var gatewayCertificate = ca.Issue("bookinfo.example.com", ["bookinfo.example.com"]);
+        var productpage = await Backend.StartAsync("productpage");
+        try
+        {
+            var yaml = IngressMesh().Replace("hosts: [nginx.example.com, \"*.httpbin.example.com\", httpbin.example.com]", """
+                hosts: [nginx.example.com, "*.httpbin.example.com", httpbin.example.com]
+                  - port: {number: 443, name: https-bookinfo, protocol: HTTPS}
+                    hosts: [bookinfo.example.com]
+                    tls: {mode: SIMPLE, credentialName: bookinfo-cert}
+                """.TrimEnd(), StringComparison.Ordinal)
+                + "\n" + TestCertificates.Secret("bookinfo-cert", "istio-system", gatewayCertificate.CertificatePem, gatewayCertificate.KeyPem)
+                + "---\n" + MeshYaml.Service("productpage", "default", [(productpage, "v1")]) + """
+                ---
+                apiVersion: networking.istio.io/v1
+                kind: VirtualService
+                metadata: {name: bookinfo, namespace: default}
+                spec:
+                  hosts: [bookinfo.example.com]
+                  gateways: [mygateway]
+                  http: [{route: [{destination: {host: productpage}}]}]
+                """;
+            await using var gateway = await ProxyUnderTest.GatewayAsync(yaml, IngressLabels, 443);
+            var port = gateway.Port(443);
+            var cacert = Path.Combine(files.FullName, "ca.pem");
+            Assert.Equal("nginx sni=nginx.example.com", await Curl.RunAsync("-sS", "--cacert", cacert, "--resolve", $"nginx.example.com:{port}:127.0.0.1", $"https://nginx.example.com:{port}/"));
+            var terminated = await Curl.RunAsync("-sS", "-o", "/dev/null", "-w", "%{http_code}", "--cacert", cacert, "--resolve", $"bookinfo.example.com:{port}:127.0.0.1", $"https://bookinfo.example.com:{port}/productpage");
+            Assert.Equal("200", terminated);
+            Assert.Equal(1, productpage.Requests);
+            Assert.Equal(1, nginx.Requests);
+        }
+        finally
+        {
+            await productpage.DisposeAsync();
+        }
+    }
+
+    [Fact]
     public async Task Egress_gateway_for_https_traffic_replays_the_istio_task_sidecar_to_gateway_to_external_host()
     {
         // istio.io "Egress Gateways", HTTPS traffic: the sidecar sends TLS for edition.cnn.com to the egress gateway
