@@ -46,44 +46,32 @@ internal static class GatewayListeners
 
             // PASSTHROUGH servers share a port with terminating ones as Envoy's filter chains do: the SNI decides.
             var passing = protocol is "HTTPS" or "TLS" ? members.Where(m => m.Server.Tls?.Mode == ServerTlsMode.Passthrough).ToList() : [];
-            var terminating = members.Except(passing).ToList();
-            if (protocol is "HTTPS" or "TLS" && passing.Count > 0 &&
-                (terminating.Count == 0 || GatewayTls.Build(mesh, proxy, port, terminating, []) is null))
-            {
-                BuildPassthrough(mesh, index, proxy, snapshot, clusters, port, passing);
-                foreach (var other in terminating)
-                {
-                    GatewayTls.Build(mesh, proxy, port, [other], snapshot.Notices); // says why it cannot be served
-                }
-
-                continue;
-            }
-
-            members = terminating;
-            var keys = members.Select(x => x.Key).ToHashSet(StringComparer.Ordinal);
-            var gatewayNs = members[0].Ns;
+            members = members.Except(passing).ToList();
             DownstreamTls? tls = null;
-            if (protocol == "HTTPS")
+            if (protocol is "HTTPS" or "TLS" && members.Count > 0)
             {
                 // Envoy: one filter chain per HTTPS server, each with a route table of that server's hosts only.
                 var names = new HashSet<string>(StringComparer.Ordinal);
-                tls = GatewayTls.Build(mesh, proxy, port, members, snapshot.Notices, server =>
+                tls = GatewayTls.Build(mesh, proxy, port, members, snapshot.Notices, protocol != "HTTPS" ? null : server =>
                 {
                     var table = BuildRouteTable(mesh, index, routes, proxy, [server], new HashSet<string>(StringComparer.Ordinal) { server.Key }, server.Ns, port, clusters, ServerTableName(port, server, names));
                     snapshot.RouteTables.Add(table);
                     return table.Name;
                 });
             }
-            else if (protocol == "TLS")
-            {
-                tls = GatewayTls.Build(mesh, proxy, port, members, snapshot.Notices);
-            }
 
             if (protocol is "HTTPS" or "TLS" && tls is null)
             {
-                continue; // nothing on this port can be served
+                if (passing.Count > 0)
+                {
+                    BuildPassthrough(mesh, index, proxy, snapshot, clusters, port, passing);
+                }
+
+                continue; // nothing on this port can be terminated
             }
 
+            var keys = members.Select(x => x.Key).ToHashSet(StringComparer.Ordinal);
+            var gatewayNs = members[0].Ns;
             if (protocol is "HTTP" or "HTTP2" or "GRPC" or "GRPC-WEB" or "HTTPS")
             {
                 var tableName = tls?.Servers[0].RouteTable;
@@ -140,7 +128,7 @@ internal static class GatewayListeners
             return;
         }
 
-        var routes = TlsRouteTranslator.ForGateway(mesh, index, proxy, passing.Select(x => x.Key).ToHashSet(StringComparer.Ordinal), passing[0].Ns, port, passing, clusters);
+        var routes = PassthroughRoutes(mesh, index, proxy, clusters, port, passing);
         if (routes.Count == 0)
         {
             notices.Add($"gateway {passing[0].Key}: PASSTHROUGH servers on port {port} have no VirtualService tls route whose sniHosts a server admits; only the terminating servers are served");
@@ -158,8 +146,7 @@ internal static class GatewayListeners
     /// </summary>
     private static void BuildPassthrough(MeshState mesh, VirtualServiceIndex index, ProxyRequest proxy, ProxySnapshot snapshot, ClusterSet clusters, uint port, List<(string Key, string Ns, Server Server)> passthrough)
     {
-        var keys = passthrough.Select(x => x.Key).ToHashSet(StringComparer.Ordinal);
-        var routes = TlsRouteTranslator.ForGateway(mesh, index, proxy, keys, passthrough[0].Ns, port, passthrough, clusters);
+        var routes = PassthroughRoutes(mesh, index, proxy, clusters, port, passthrough);
         if (routes.Count == 0)
         {
             // As Istio builds no listener for a passthrough server without routes: nothing to pass to.
@@ -171,6 +158,10 @@ internal static class GatewayListeners
         listener.SniRoutes.Add(routes);
         snapshot.Listeners.Add(listener);
     }
+
+    /// <summary>The tls routes of the VirtualServices bound to the PASSTHROUGH servers' Gateways, as those servers admit them.</summary>
+    private static List<SniRoute> PassthroughRoutes(MeshState mesh, VirtualServiceIndex index, ProxyRequest proxy, ClusterSet clusters, uint port, List<(string Key, string Ns, Server Server)> passing) =>
+        TlsRouteTranslator.ForGateway(mesh, index, proxy, passing.Select(x => x.Key).ToHashSet(StringComparer.Ordinal), passing[0].Ns, port, passing, clusters);
 
     /// <summary>The listener's bucket: from the first Gateway on the port that carries the rate limit annotation.</summary>
     private static LocalRateLimit? ListenerRateLimit(List<(string Key, string Ns, Server Server)> members, Dictionary<string, LocalRateLimit> limits) =>

@@ -80,8 +80,8 @@ internal static class GatewayTls
         if (!string.IsNullOrEmpty(credential))
         {
             var secret = FindSecret(mesh, proxy.Namespace, credential);
-            var chain = secret is null ? null : Value(secret, "tls.crt") ?? Value(secret, "cert");
-            var key = secret is null ? null : Value(secret, "tls.key") ?? Value(secret, "key");
+            var chain = secret is null ? null : CertificateChainOf(secret);
+            var key = secret is null ? null : PrivateKeyOf(secret);
             if (chain is null || key is null)
             {
                 notices.Add(secret is null
@@ -120,9 +120,9 @@ internal static class GatewayTls
             return null;
         }
 
-        var inSecret = FindSecret(mesh, proxy.Namespace, credential) is { } secret ? Value(secret, "ca.crt") ?? Value(secret, "cacert") : null;
+        var inSecret = FindSecret(mesh, proxy.Namespace, credential) is { } secret ? CaCertificatesOf(secret) : null;
         var separate = FindSecret(mesh, proxy.Namespace, settings.CaCertCredentialName ?? credential + "-cacert");
-        var pem = inSecret ?? (separate is null ? null : Value(separate, "ca.crt") ?? Value(separate, "cacert"));
+        var pem = inSecret ?? (separate is null ? null : CaCertificatesOf(separate));
         return pem is null ? null : new PemSource { InlinePem = pem };
     }
 
@@ -130,8 +130,17 @@ internal static class GatewayTls
         mesh.Resources.Select(r => r.Resource).OfType<Secret>()
             .FirstOrDefault(s => s.Name == name && mesh.Names.NamespaceOf(s) == ns);
 
+    /// <summary>A credential Secret's certificate chain, as Istio reads it: <c>tls.crt</c>, or <c>cert</c> (generic form).</summary>
+    internal static string? CertificateChainOf(Secret secret) => Value(secret, "tls.crt") ?? Value(secret, "cert");
+
+    /// <summary>A credential Secret's private key: <c>tls.key</c>, or <c>key</c>.</summary>
+    internal static string? PrivateKeyOf(Secret secret) => Value(secret, "tls.key") ?? Value(secret, "key");
+
+    /// <summary>A credential Secret's CA certificates: <c>ca.crt</c>, or <c>cacert</c>.</summary>
+    internal static string? CaCertificatesOf(Secret secret) => Value(secret, "ca.crt") ?? Value(secret, "cacert");
+
     /// <summary>A Secret's value as text: <c>stringData</c> as written, <c>data</c> decoded from base64.</summary>
-    internal static string? Value(Secret secret, string key)
+    private static string? Value(Secret secret, string key)
     {
         if (secret.StringData?.GetValueOrDefault(key) is { Length: > 0 } text)
         {

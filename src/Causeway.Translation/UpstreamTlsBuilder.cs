@@ -69,14 +69,13 @@ internal static class UpstreamTlsBuilder
             return;
         }
 
-        if ((GatewayTls.Value(secret, "tls.crt") ?? GatewayTls.Value(secret, "cert")) is { } chain &&
-            (GatewayTls.Value(secret, "tls.key") ?? GatewayTls.Value(secret, "key")) is { } key)
+        if (GatewayTls.CertificateChainOf(secret) is { } chain && GatewayTls.PrivateKeyOf(secret) is { } key)
         {
             upstream.ClientCertificate = new PemSource { InlinePem = chain };
             upstream.PrivateKey = new PemSource { InlinePem = key };
         }
 
-        if ((GatewayTls.Value(secret, "ca.crt") ?? GatewayTls.Value(secret, "cacert")) is { } ca)
+        if (GatewayTls.CaCertificatesOf(secret) is { } ca)
         {
             upstream.CaCertificates = new PemSource { InlinePem = ca };
         }

@@ -42,8 +42,7 @@ internal sealed class ListenerSocket : IAsyncDisposable
         feature = new ListenerFeature(listener.Name, counters);
         mixed = listener.Tls is not null && listener.SniRoutes.Count > 0;
         terminated = listener.Protocol == ListenerProtocol.Tcp ? ConnectionKind.TlsTcp : ConnectionKind.TlsHttp;
-        kind = mixed ? null : listener.Tls is not null
-            ? listener.Protocol == ListenerProtocol.Tcp ? ConnectionKind.TlsTcp : ConnectionKind.TlsHttp
+        kind = mixed ? null : listener.Tls is not null ? terminated
             : listener.Protocol == ListenerProtocol.Tcp ? ConnectionKind.Tcp : null; // null: sniffed per connection
         socket = new Socket(bind.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
         try

@@ -9,11 +9,12 @@ internal sealed class ServerNameTable<T>
     where T : class
 {
     private readonly Dictionary<string, T> exact = new(StringComparer.OrdinalIgnoreCase);
-    private readonly List<(string Suffix, T Value)> wildcards = [];
+    private readonly (string Suffix, T Value)[] wildcards;
     private readonly T? any;
 
     public ServerNameTable(IEnumerable<(IEnumerable<string> Names, T Value)> entries)
     {
+        var suffixes = new List<(string Suffix, T Value)>();
         foreach (var (names, value) in entries)
         {
             foreach (var name in names)
@@ -24,9 +25,9 @@ internal sealed class ServerNameTable<T>
                 }
                 else if (name.StartsWith("*.", StringComparison.Ordinal))
                 {
-                    if (!wildcards.Exists(w => string.Equals(w.Suffix, name[1..], StringComparison.OrdinalIgnoreCase)))
+                    if (!suffixes.Exists(w => string.Equals(w.Suffix, name[1..], StringComparison.OrdinalIgnoreCase)))
                     {
-                        wildcards.Add((name[1..], value));
+                        suffixes.Add((name[1..], value));
                     }
                 }
                 else
@@ -37,9 +38,7 @@ internal sealed class ServerNameTable<T>
         }
 
         // Longest suffix first; a stable sort keeps the first entry first among equals.
-        var ordered = wildcards.OrderByDescending(w => w.Suffix.Length).ToList();
-        wildcards.Clear();
-        wildcards.AddRange(ordered);
+        wildcards = suffixes.OrderByDescending(w => w.Suffix.Length).ToArray();
     }
 
     /// <summary>What <paramref name="serverName"/> selects, or null (also for a client that sent no SNI and no <c>*</c>).</summary>
