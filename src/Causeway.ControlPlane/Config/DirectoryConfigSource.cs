@@ -24,14 +24,15 @@ public sealed class DirectoryConfigSource : IAsyncDisposable
     private readonly Task loop;
     private long number;
 
-    public DirectoryConfigSource(string directory, TimeSpan quiet, TimeSpan maxDelay, MeshSettings? settings = null)
+    /// <summary>Loads the directory now and watches it; <paramref name="report"/> hears when file watching is unavailable (polling only).</summary>
+    public DirectoryConfigSource(string directory, TimeSpan quiet, TimeSpan maxDelay, MeshSettings? settings = null, Action<string>? report = null)
     {
         this.directory = Path.GetFullPath(directory);
         this.quiet = quiet;
         this.maxDelay = maxDelay;
         this.settings = settings ?? MeshSettings.Default;
         Current = Load();
-        changes = new DirectoryChanges(this.directory);
+        changes = new DirectoryChanges(this.directory, report);
         loop = RunAsync();
     }
 

@@ -34,7 +34,7 @@ public sealed class StaticConfigSource : IAsyncDisposable
         this.identity = identity;
         this.apply = apply;
         this.report = report;
-        source = new DirectoryConfigSource(directory, quiet ?? TimeSpan.FromMilliseconds(150), TimeSpan.FromSeconds(1), settings);
+        source = new DirectoryConfigSource(directory, quiet ?? TimeSpan.FromMilliseconds(150), TimeSpan.FromSeconds(1), settings, report);
         source.Changed += changed => _ = ApplyCurrentAsync();
         first = ApplyCurrentAsync();
     }
