@@ -18,7 +18,7 @@ public class GatewayTlsTranslationTests
     public void Credential_name_reads_the_secret_in_the_gateway_workloads_namespace_and_decodes_it()
     {
         // Istio: "The secret (of type generic or tls) ... must exist in the same namespace as the gateway workload".
-        var mesh = TestMesh.Load(TestMesh.Service("web", "default"), Secret("web-cert", "istio-system", ("tls.crt", Cert), ("tls.key", Key)), Gateway("""
+        var mesh = TestMesh.Load(TestMesh.Service("web", "default"), Secret("web-cert", "istio-system", ("tls.crt", Cert), ("tls.key", Key)), TestMesh.GatewayYaml("""
             - port: {number: 443, name: https, protocol: HTTPS}
               hosts: [web.example.com]
               tls: {mode: SIMPLE, credentialName: web-cert}
@@ -37,7 +37,7 @@ public class GatewayTlsTranslationTests
     [Fact]
     public void Each_https_server_gets_a_route_table_of_its_own_hosts_as_envoy_has_one_per_filter_chain()
     {
-        var mesh = TestMesh.Load(TestMesh.Service("web", "default"), Secret("a-cert", "istio-system", ("tls.crt", Cert), ("tls.key", Key)), Gateway("""
+        var mesh = TestMesh.Load(TestMesh.Service("web", "default"), Secret("a-cert", "istio-system", ("tls.crt", Cert), ("tls.key", Key)), TestMesh.GatewayYaml("""
             - port: {number: 443, name: https-a, protocol: HTTPS}
               hosts: [a.example.com]
               tls: {mode: SIMPLE, credentialName: a-cert}
@@ -60,7 +60,7 @@ public class GatewayTlsTranslationTests
         var mesh = TestMesh.Load(TestMesh.Service("web", "default"),
             Secret("web-cert", "istio-system", ("cert", Cert), ("key", Key)),
             Secret("web-cert-cacert", "istio-system", ("cacert", Ca)),
-            Gateway("""
+            TestMesh.GatewayYaml("""
             - port: {number: 443, name: https, protocol: HTTPS}
               hosts: [web.example.com]
               tls: {mode: MUTUAL, credentialName: web-cert, subjectAltNames: [spiffe://cluster.local/ns/a/sa/b]}
@@ -74,7 +74,7 @@ public class GatewayTlsTranslationTests
     [Fact]
     public void File_certificates_are_passed_as_paths_for_the_proxy_to_read()
     {
-        var mesh = TestMesh.Load(TestMesh.Service("web", "default"), Gateway("""
+        var mesh = TestMesh.Load(TestMesh.Service("web", "default"), TestMesh.GatewayYaml("""
             - port: {number: 443, name: https, protocol: HTTPS}
               hosts: ["default/*.example.com"]
               tls: {mode: SIMPLE, serverCertificate: /etc/certs/tls.crt, privateKey: /etc/certs/tls.key, minProtocolVersion: TLSV1_3}
@@ -89,7 +89,7 @@ public class GatewayTlsTranslationTests
     [Fact]
     public void Cipher_suites_reach_the_proxy_as_iana_codes_in_order_with_groups_expanded_and_unknown_names_dropped()
     {
-        var mesh = TestMesh.Load(TestMesh.Service("web", "default"), Gateway("""
+        var mesh = TestMesh.Load(TestMesh.Service("web", "default"), TestMesh.GatewayYaml("""
             - port: {number: 443, name: https, protocol: HTTPS}
               hosts: [web.example.com]
               tls:
@@ -106,7 +106,7 @@ public class GatewayTlsTranslationTests
     public void A_gateway_that_did_not_authenticate_gets_no_secret_but_file_certificates_still_work()
     {
         // istiod serves credentialName Secrets over SDS only to an authenticated gateway of the Secret's namespace.
-        var mesh = TestMesh.Load(TestMesh.Service("web", "default"), Secret("web-cert", "istio-system", ("tls.crt", Cert), ("tls.key", Key)), Gateway("""
+        var mesh = TestMesh.Load(TestMesh.Service("web", "default"), Secret("web-cert", "istio-system", ("tls.crt", Cert), ("tls.key", Key)), TestMesh.GatewayYaml("""
             - port: {number: 443, name: from-secret, protocol: HTTPS}
               hosts: [a.example.com]
               tls: {mode: SIMPLE, credentialName: web-cert}
@@ -126,7 +126,7 @@ public class GatewayTlsTranslationTests
     public void Servers_that_cannot_be_served_are_left_out_with_a_notice_naming_them()
     {
         var mesh = TestMesh.Load(TestMesh.Service("web", "default"), Secret("ok-cert", "istio-system", ("tls.crt", Cert), ("tls.key", Key)),
-            Secret("elsewhere", "default", ("tls.crt", Cert), ("tls.key", Key)), Gateway("""
+            Secret("elsewhere", "default", ("tls.crt", Cert), ("tls.key", Key)), TestMesh.GatewayYaml("""
             - port: {number: 443, name: missing, protocol: HTTPS}
               hosts: [a.example.com]
               tls: {mode: SIMPLE, credentialName: absent}
@@ -150,7 +150,7 @@ public class GatewayTlsTranslationTests
     [Fact]
     public void A_port_with_no_servable_server_gets_no_listener()
     {
-        var mesh = TestMesh.Load(TestMesh.Service("web", "default"), Gateway("""
+        var mesh = TestMesh.Load(TestMesh.Service("web", "default"), TestMesh.GatewayYaml("""
             - port: {number: 443, name: https, protocol: HTTPS}
               hosts: [a.example.com]
               tls: {mode: SIMPLE, credentialName: absent}
@@ -164,7 +164,7 @@ public class GatewayTlsTranslationTests
     public void Https_redirect_marks_the_servers_hosts_and_gives_hosts_without_a_virtual_service_a_host_to_redirect()
     {
         // Istio's gateway route building adds a virtual host for each httpsRedirect server host that no VirtualService covers.
-        var mesh = TestMesh.Load(TestMesh.Service("web", "default"), Gateway("""
+        var mesh = TestMesh.Load(TestMesh.Service("web", "default"), TestMesh.GatewayYaml("""
             - port: {number: 80, name: http, protocol: HTTP}
               hosts: [web.example.com, bare.example.com]
               tls: {httpsRedirect: true}
@@ -181,7 +181,7 @@ public class GatewayTlsTranslationTests
     public void Tls_servers_in_simple_mode_carry_tcp_routes_with_the_same_defaults_as_a_sidecar()
     {
         // RouteDestination.weight: a lone destination without a weight gets all traffic; the port defaults to the service's only port.
-        var mesh = TestMesh.Load(TestMesh.Service("db", "default", 5432, "TCP"), Secret("db-cert", "istio-system", ("tls.crt", Cert), ("tls.key", Key)), Gateway("""
+        var mesh = TestMesh.Load(TestMesh.Service("db", "default", 5432, "TCP"), Secret("db-cert", "istio-system", ("tls.crt", Cert), ("tls.key", Key)), TestMesh.GatewayYaml("""
             - port: {number: 15432, name: tls, protocol: TLS}
               hosts: [db.example.com]
               tls: {mode: SIMPLE, credentialName: db-cert}
@@ -204,7 +204,7 @@ public class GatewayTlsTranslationTests
     [Fact]
     public void Unweighted_tcp_destinations_among_several_get_no_traffic_at_gateways_as_in_sidecars()
     {
-        var mesh = TestMesh.Load(TestMesh.Service("db", "default", 5432, "TCP"), TestMesh.Service("db2", "default", 5432, "TCP"), Gateway("""
+        var mesh = TestMesh.Load(TestMesh.Service("db", "default", 5432, "TCP"), TestMesh.Service("db2", "default", 5432, "TCP"), TestMesh.GatewayYaml("""
             - port: {number: 15432, name: tcp, protocol: TCP}
               hosts: ["*"]
             """), """
@@ -221,16 +221,6 @@ public class GatewayTlsTranslationTests
     }
 
     private static Listener Listener(Simulation gw, uint port) => Assert.Single(gw.Snapshot.Listeners, l => l.Port == port);
-
-    private static string Gateway(string servers) => $"""
-        apiVersion: networking.istio.io/v1
-        kind: Gateway
-        metadata: {"{"}name: gw, namespace: default{"}"}
-        spec:
-          selector: {"{"}istio: ingressgateway{"}"}
-          servers:
-        {string.Join("\n", servers.Split('\n').Select(l => "  " + l))}
-        """;
 
     private static string RoutesTo(params string[] hosts) => $"""
         apiVersion: networking.istio.io/v1

@@ -12,7 +12,7 @@ public class TlsRouteTranslationTests
     [Fact]
     public void Passthrough_server_gets_one_sni_route_per_tls_rule_with_weights_and_no_certificate()
     {
-        var mesh = TestMesh.Load(TestMesh.Service("nginx", "default", 443, "HTTPS", "v1", "v2"), Gateway("""
+        var mesh = TestMesh.Load(TestMesh.Service("nginx", "default", 443, "HTTPS", "v1", "v2"), TestMesh.GatewayYaml("""
             - port: {number: 443, name: https, protocol: HTTPS}
               hosts: [nginx.example.com, "*.shop.example.com"]
               tls: {mode: PASSTHROUGH}
@@ -49,7 +49,7 @@ public class TlsRouteTranslationTests
     public void Sni_hosts_are_narrowed_to_what_the_server_admits_and_a_name_keeps_its_first_route()
     {
         // Istio intersects a match's sniHosts with the server's hosts; a later duplicate filter chain is dropped.
-        var mesh = TestMesh.Load(TestMesh.Service("a", "default", 443, "TLS"), TestMesh.Service("b", "default", 443, "TLS"), Gateway("""
+        var mesh = TestMesh.Load(TestMesh.Service("a", "default", 443, "TLS"), TestMesh.Service("b", "default", 443, "TLS"), TestMesh.GatewayYaml("""
             - port: {number: 443, name: tls, protocol: TLS}
               hosts: [a.example.com]
               tls: {mode: PASSTHROUGH}
@@ -83,7 +83,7 @@ public class TlsRouteTranslationTests
     [Fact]
     public void Matches_for_another_port_another_gateway_or_destination_subnets_do_not_apply()
     {
-        var mesh = TestMesh.Load(TestMesh.Service("a", "default", 443, "TLS"), Gateway("""
+        var mesh = TestMesh.Load(TestMesh.Service("a", "default", 443, "TLS"), TestMesh.GatewayYaml("""
             - port: {number: 443, name: tls, protocol: TLS}
               hosts: ["*"]
               tls: {mode: PASSTHROUGH}
@@ -111,7 +111,7 @@ public class TlsRouteTranslationTests
     [Fact]
     public void A_passthrough_port_without_routes_is_not_served_and_says_why()
     {
-        var mesh = TestMesh.Load(TestMesh.Service("a", "default", 443, "TLS"), Gateway("""
+        var mesh = TestMesh.Load(TestMesh.Service("a", "default", 443, "TLS"), TestMesh.GatewayYaml("""
             - port: {number: 443, name: tls, protocol: TLS}
               hosts: [a.example.com]
               tls: {mode: PASSTHROUGH}
@@ -124,7 +124,7 @@ public class TlsRouteTranslationTests
     [Fact]
     public void Terminating_and_passthrough_servers_share_a_port_as_envoys_filter_chains_do()
     {
-        var mesh = TestMesh.Load(TestMesh.Service("a", "default", 443, "TLS"), Gateway("""
+        var mesh = TestMesh.Load(TestMesh.Service("a", "default", 443, "TLS"), TestMesh.GatewayYaml("""
             - port: {number: 443, name: pass, protocol: TLS}
               hosts: [a.example.com]
               tls: {mode: PASSTHROUGH}
@@ -190,15 +190,5 @@ public class TlsRouteTranslationTests
         spec:
           host: {{host}}
           subsets: [{{string.Join(", ", names.Select(n => $"{{name: {n}, labels: {{version: {n}}}}}"))}}]
-        """;
-
-    private static string Gateway(string servers) => $"""
-        apiVersion: networking.istio.io/v1
-        kind: Gateway
-        metadata: {"{"}name: gw, namespace: default{"}"}
-        spec:
-          selector: {"{"}istio: ingressgateway{"}"}
-          servers:
-        {string.Join("\n", servers.Split('\n').Select(l => "  " + l))}
         """;
 }

@@ -218,7 +218,7 @@ public sealed class GatewayTlsTests : IAsyncLifetime
         using var tcp = new TcpClient();
         await tcp.ConnectAsync(IPAddress.Loopback, gateway.Port(5432));
         await using var tls = new SslStream(tcp.GetStream());
-        await tls.AuthenticateAsClientAsync(new SslClientAuthenticationOptions { TargetHost = "db.example.com", RemoteCertificateValidationCallback = TrustedBy(ca.Ca) });
+        await tls.AuthenticateAsClientAsync(new SslClientAuthenticationOptions { TargetHost = "db.example.com", RemoteCertificateValidationCallback = TestCertificates.TrustedBy(ca.Ca) });
         await tls.WriteAsync("ping over tls"u8.ToArray());
         var reply = new byte[13];
         await tls.ReadExactlyAsync(reply);
@@ -290,7 +290,7 @@ public sealed class GatewayTlsTests : IAsyncLifetime
             TargetHost = host,
             EnabledSslProtocols = protocols,
             CipherSuitesPolicy = suites is null ? null : new CipherSuitesPolicy(suites),
-            RemoteCertificateValidationCallback = TrustedBy(ca.Ca),
+            RemoteCertificateValidationCallback = TestCertificates.TrustedBy(ca.Ca),
         });
         return tls.NegotiatedCipherSuite;
     }
@@ -377,7 +377,7 @@ public sealed class GatewayTlsTests : IAsyncLifetime
         using var tcp = new TcpClient();
         await tcp.ConnectAsync(IPAddress.Loopback, port);
         await using var tls = new SslStream(tcp.GetStream());
-        await tls.AuthenticateAsClientAsync(new SslClientAuthenticationOptions { TargetHost = sni, RemoteCertificateValidationCallback = TrustedBy(ca.Ca), ApplicationProtocols = [SslApplicationProtocol.Http11] });
+        await tls.AuthenticateAsClientAsync(new SslClientAuthenticationOptions { TargetHost = sni, RemoteCertificateValidationCallback = TestCertificates.TrustedBy(ca.Ca), ApplicationProtocols = [SslApplicationProtocol.Http11] });
         await tls.WriteAsync(Encoding.ASCII.GetBytes($"GET /productpage HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"));
         using var reader = new StreamReader(tls, Encoding.ASCII);
         var status = (await reader.ReadLineAsync())!;
@@ -389,25 +389,11 @@ public sealed class GatewayTlsTests : IAsyncLifetime
     /// <summary>An HTTPS client that connects every host name to the gateway's local port and trusts only the test CA.</summary>
     private TlsClient Client(int port, X509Certificate2? clientCertificate = null) => new(port, ca.Ca, clientCertificate);
 
-    private static RemoteCertificateValidationCallback TrustedBy(X509Certificate2 root) => (_, certificate, _, errors) =>
-    {
-        if (certificate is null || (errors & SslPolicyErrors.RemoteCertificateNameMismatch) != 0)
-        {
-            return false;
-        }
-
-        using var chain = new X509Chain();
-        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-        chain.ChainPolicy.CustomTrustStore.Add(root);
-        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-        return chain.Build(X509CertificateLoader.LoadCertificate(certificate.GetRawCertData()));
-    };
-
     private sealed class TlsClient : IDisposable
     {
         public TlsClient(int port, X509Certificate2 root, X509Certificate2? clientCertificate)
         {
-            var trusted = TrustedBy(root);
+            var trusted = TestCertificates.TrustedBy(root);
             var handler = new SocketsHttpHandler
             {
                 UseProxy = false,

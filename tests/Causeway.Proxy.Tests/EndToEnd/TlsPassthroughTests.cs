@@ -2,7 +2,6 @@ using System.Net;
 using System.Net.Security;
 using System.Net.Sockets;
 using System.Security.Authentication;
-using System.Security.Cryptography.X509Certificates;
 using Causeway.Proxy.Tests.Support;
 
 namespace Causeway.Proxy.Tests.EndToEnd;
@@ -343,15 +342,10 @@ public sealed class TlsPassthroughTests : IAsyncLifetime
             TargetHost = serverName,
             EnabledSslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
             ApplicationProtocols = [SslApplicationProtocol.Http2, SslApplicationProtocol.Http11],
-            RemoteCertificateValidationCallback = (_, certificate, _, errors) =>
+            RemoteCertificateValidationCallback = (sender, certificate, chain, errors) =>
             {
                 subject = certificate?.Subject;
-                using var chain = new X509Chain();
-                chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-                chain.ChainPolicy.CustomTrustStore.Add(ca.Ca);
-                chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-                return certificate is not null && (errors & SslPolicyErrors.RemoteCertificateNameMismatch) == 0 &&
-                       chain.Build(X509CertificateLoader.LoadCertificate(certificate.GetRawCertData()));
+                return TestCertificates.TrustedBy(ca.Ca)(sender, certificate, chain, errors);
             },
         }, timeout.Token);
         return (subject!, tls.NegotiatedApplicationProtocol);

@@ -48,6 +48,20 @@ internal sealed class TestCertificates
         return (withKey.ExportCertificatePem(), key.ExportPkcs8PrivateKeyPem(), withKey);
     }
 
+    /// <summary>Whether a certificate chains to <paramref name="root"/> alone (not the system's store).</summary>
+    public static bool ChainsTo(X509Certificate certificate, X509Certificate2 root)
+    {
+        using var chain = new X509Chain();
+        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+        chain.ChainPolicy.CustomTrustStore.Add(root);
+        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+        return chain.Build(X509CertificateLoader.LoadCertificate(certificate.GetRawCertData()));
+    }
+
+    /// <summary>A TLS client's check: the server's certificate names the host asked for and chains to <paramref name="root"/>.</summary>
+    public static System.Net.Security.RemoteCertificateValidationCallback TrustedBy(X509Certificate2 root) => (_, certificate, _, errors) =>
+        certificate is not null && (errors & System.Net.Security.SslPolicyErrors.RemoteCertificateNameMismatch) == 0 && ChainsTo(certificate, root);
+
     /// <summary>A Kubernetes TLS Secret holding a certificate (and optionally the CA), as a gateway's credentialName reads it.</summary>
     public static string Secret(string name, string ns, string certificatePem, string keyPem, string? caPem = null) => $"""
         ---

@@ -49,14 +49,7 @@ internal sealed class TlsBackend : IAsyncDisposable
                     return served;
                 },
                 ClientCertificateMode = clientCa is null ? Microsoft.AspNetCore.Server.Kestrel.Https.ClientCertificateMode.NoCertificate : Microsoft.AspNetCore.Server.Kestrel.Https.ClientCertificateMode.RequireCertificate,
-                ClientCertificateValidation = (presented, _, _) =>
-                {
-                    using var chain = new X509Chain();
-                    chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-                    chain.ChainPolicy.CustomTrustStore.Add(clientCa!);
-                    chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-                    return chain.Build(presented);
-                },
+                ClientCertificateValidation = (presented, _, _) => TestCertificates.ChainsTo(presented, clientCa!),
             });
         }));
         var app = builder.Build();

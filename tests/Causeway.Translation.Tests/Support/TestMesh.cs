@@ -35,6 +35,17 @@ internal static class TestMesh
     public static Simulation Gateway(this MeshState mesh, params (string Key, string Value)[] labels) =>
         new(ProxySnapshotBuilder.Build(mesh, ProxyRequest.Gateway("gateway", "istio-system", labels.ToDictionary(l => l.Key, l => l.Value))));
 
+    /// <summary>A Gateway <c>default/gw</c> for <c>istio: ingressgateway</c> with these servers (YAML list items, indented under <c>servers:</c> here).</summary>
+    public static string GatewayYaml(string servers) => $"""
+        apiVersion: networking.istio.io/v1
+        kind: Gateway
+        metadata: {"{"}name: gw, namespace: default{"}"}
+        spec:
+          selector: {"{"}istio: ingressgateway{"}"}
+          servers:
+        {string.Join("\n", servers.Split('\n').Select(l => "  " + l))}
+        """;
+
     /// <summary>A Telemetry resource with the given spec (one or more YAML lines, indented under <c>spec:</c> here).</summary>
     public static string Telemetry(string ns, string name, string spec) => $"""
         apiVersion: telemetry.istio.io/v1
