@@ -21,6 +21,7 @@ internal static class Program
             ProxyCommand.Create(),
             ControlPlaneCommands.ControlPlane(),
             ControlPlaneCommands.Status(),
+            ControlPlaneCommands.Dashboard(),
             TokenCommand.Create(),
             ProxyConfigCommand.Create(),
             ExplainCommand.Create(),

@@ -2,6 +2,7 @@ using System.Net;
 using System.Text;
 using System.Text.Json;
 using Causeway.ControlPlane.Config;
+using Causeway.ControlPlane.Dashboard;
 using Causeway.Translation.Mesh;
 using Causeway.ControlPlane.Push;
 using Causeway.ControlPlane.Security;
@@ -39,6 +40,9 @@ public sealed class ControlPlaneOptions
 
     /// <summary>Refuse proxies that present no token, instead of serving them config without Secrets.</summary>
     public bool RequireToken { get; init; }
+
+    /// <summary>How often the dashboard reads each proxy's metrics while the page is open.</summary>
+    public TimeSpan ScrapeInterval { get; init; } = TimeSpan.FromSeconds(2);
 }
 
 /// <summary>
@@ -51,9 +55,11 @@ public sealed class ControlPlaneHost : IAsyncDisposable
     private readonly DirectoryConfigSource source;
     private readonly PushServer push;
     private readonly WebApplication status;
+    private readonly MeshDashboard dashboard;
 
-    private ControlPlaneHost(DirectoryConfigSource source, PushServer push, WebApplication status, int statusPort, PushTokenAuthority tokens)
+    private ControlPlaneHost(DirectoryConfigSource source, PushServer push, WebApplication status, int statusPort, PushTokenAuthority tokens, MeshDashboard dashboard)
     {
+        this.dashboard = dashboard;
         Tokens = tokens;
         this.source = source;
         this.push = push;
@@ -99,22 +105,37 @@ public sealed class ControlPlaneHost : IAsyncDisposable
         });
         var app = builder.Build();
         ControlPlaneHost? host = null;
+        var dashboard = new MeshDashboard(() => source.Current, () => push.Proxies, source.Directory, options.ScrapeInterval);
         app.Run(async ctx =>
         {
+            if (await DashboardEndpoints.TryServeAsync(ctx, dashboard).ConfigureAwait(false))
+            {
+                return;
+            }
+
             var (code, body) = ctx.Request.Path.Value switch
             {
                 "/ready" => (200, "ready\n"),
                 "/status" or "/debug/status" => (200, host is null ? "{}" : host.StatusJson()),
                 "/metrics" => (200, host is null ? "" : host.push.Metrics.Render(host.push.Proxies.Count, host.source.Current.Rejected.Count, host.source.Current.Number)),
-                _ => (404, "endpoints: /ready /status /metrics\n"),
+                _ => (404, "endpoints: /ready /status /metrics /dashboard /api/graph /api/service?host=HOST\n"),
             };
             ctx.Response.StatusCode = code;
             ctx.Response.ContentType = body.StartsWith('{') ? "application/json" : "text/plain";
             await ctx.Response.WriteAsync(body).ConfigureAwait(false);
         });
-        await app.StartAsync().ConfigureAwait(false);
+        try
+        {
+            await app.StartAsync().ConfigureAwait(false);
+        }
+        catch
+        {
+            await dashboard.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault();
-        host = new ControlPlaneHost(source, push, app, address is null ? options.StatusAddress.Port : new Uri(address).Port, tokens);
+        host = new ControlPlaneHost(source, push, app, address is null ? options.StatusAddress.Port : new Uri(address).Port, tokens, dashboard);
         foreach (var rejected in source.Current.Rejected)
         {
             host.Report("rejected: " + rejected);
@@ -184,6 +205,7 @@ public sealed class ControlPlaneHost : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        await dashboard.DisposeAsync().ConfigureAwait(false);
         await source.DisposeAsync().ConfigureAwait(false);
         await push.DisposeAsync().ConfigureAwait(false);
         await status.StopAsync().ConfigureAwait(false);

@@ -30,7 +30,10 @@ internal static class CausewayProcess
     }
 
     /// <summary>Starts a long-running process and returns once a line of its output contains <paramref name="ready"/> (its output is drained from then on).</summary>
-    public static async Task<Process> StartUntilAsync(ProcessStartInfo psi, string ready)
+    public static async Task<Process> StartUntilAsync(ProcessStartInfo psi, string ready) => (await StartUntilLineAsync(psi, ready)).Process;
+
+    /// <summary>As <see cref="StartUntilAsync"/>, also returning the line that said it was ready.</summary>
+    public static async Task<(Process Process, string Line)> StartUntilLineAsync(ProcessStartInfo psi, string ready)
     {
         var process = Process.Start(psi)!;
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
@@ -45,7 +48,7 @@ internal static class CausewayProcess
             if (line.Contains(ready, StringComparison.Ordinal))
             {
                 _ = process.StandardOutput.ReadToEndAsync(); // keep draining
-                return process;
+                return (process, line);
             }
         }
     }

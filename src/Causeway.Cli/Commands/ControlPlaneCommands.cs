@@ -98,8 +98,55 @@ internal static class ControlPlaneCommands
             await using var running = host;
             host.Status += Lifetime.Print;
             Console.WriteLine($"causeway control-plane: {host.Config.Mesh.Resources.Count} resources from {directory} ({host.Config.Rejected.Count} rejected); " +
-                              $"proxies connect to http://{pushAddress.Address}:{host.PushPort}, status at http://{statusAddress.Address}:{host.StatusPort}/status");
+                              $"proxies connect to http://{pushAddress.Address}:{host.PushPort}, status at http://{statusAddress.Address}:{host.StatusPort}/status, " +
+                              $"dashboard at http://{statusAddress.Address}:{host.StatusPort}/dashboard");
             await Lifetime.WaitForStopAsync(cancel).ConfigureAwait(false);
+
+            return 0;
+        });
+        return command;
+    }
+
+    /// <summary><c>causeway dashboard</c>: where the running control plane's mesh view is, checked, and opened in a browser on request.</summary>
+    public static Command Dashboard()
+    {
+        var address = new Option<string>("--control-plane") { Description = "The control plane's status address.", DefaultValueFactory = _ => "http://127.0.0.1:15014" };
+        var open = new Option<bool>("--open") { Description = "Open the page with xdg-open." };
+        var command = new Command("dashboard", "Show where the mesh view (live service graph, config problems) of a running control plane is, and check it answers.")
+        {
+            address, open,
+        };
+        command.SetAction(async (parse, cancel) =>
+        {
+            Uri url;
+            string json;
+            try
+            {
+                url = new Uri(new Uri(parse.GetValue(address)!), "/dashboard");
+                using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+                json = await http.GetStringAsync(new Uri(url, "/api/graph"), cancel).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or UriFormatException)
+            {
+                await Console.Error.WriteLineAsync($"cannot reach the control plane at {parse.GetValue(address)}: {ex.Message} (start one with causeway demo, causeway up or causeway control-plane)").ConfigureAwait(false);
+                return 1;
+            }
+
+            var root = JsonDocument.Parse(json).RootElement;
+            var problems = root.GetProperty("meshProblems").GetArrayLength() + root.GetProperty("nodes").EnumerateArray().Sum(n => n.GetProperty("problems").GetArrayLength());
+            Console.WriteLine($"dashboard: {url}");
+            Console.WriteLine($"  config generation {root.GetProperty("generation").GetInt64()}, {root.GetProperty("nodes").GetArrayLength()} nodes, {problems} problems");
+            if (parse.GetValue(open))
+            {
+                try
+                {
+                    using var browser = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("xdg-open", url.ToString()) { UseShellExecute = false });
+                }
+                catch (System.ComponentModel.Win32Exception ex)
+                {
+                    await Console.Error.WriteLineAsync($"cannot open a browser ({ex.Message}); open the address above").ConfigureAwait(false);
+                }
+            }
 
             return 0;
         });

@@ -22,7 +22,7 @@ internal static class LocalCommands
                 return 2;
             }
 
-            return await RunAsync(Path.GetFullPath(directory), parse.GetValue(push)!, parse.GetValue(status)!, null, cancel).ConfigureAwait(false);
+            return await RunAsync(Path.GetFullPath(directory), parse.GetValue(push)!, parse.GetValue(status)!, 0, null, cancel).ConfigureAwait(false);
         });
         return command;
     }
@@ -30,7 +30,9 @@ internal static class LocalCommands
     public static Command Demo()
     {
         var dir = new Option<string>("--dir") { Description = "Where the demo's config is written and watched.", DefaultValueFactory = _ => "causeway-demo" };
-        var command = new Command("demo", "Run the Bookinfo demo: six applications with their sidecars, an ingress gateway on 127.0.0.1:8080, Istio's Bookinfo routing.") { dir };
+        var load = new Option<bool>("--load") { Description = "Send a little traffic through the gateway (a few requests a second, every third as jason) so the dashboard's graph moves." };
+        var rate = new Option<double>("--load-rate") { Description = "Requests per second of --load.", DefaultValueFactory = _ => 4 };
+        var command = new Command("demo", "Run the Bookinfo demo: six applications with their sidecars, an ingress gateway on 127.0.0.1:8080, Istio's Bookinfo routing.") { dir, load, rate };
         command.SetAction(async (parse, cancel) =>
         {
             var directory = Path.GetFullPath(parse.GetValue(dir)!);
@@ -56,7 +58,8 @@ internal static class LocalCommands
             await using var apps = await BookinfoApps.StartAsync().ConfigureAwait(false);
             Console.WriteLine("✓ applications: productpage, details, reviews v1/v2/v3, ratings on 127.0.0.1:19081-19086");
             var rel = Path.GetRelativePath(Environment.CurrentDirectory, directory);
-            return await RunAsync(directory, "127.0.0.1:15010", "127.0.0.1:15014", $$"""
+            var traffic = parse.GetValue(load) ? parse.GetValue(rate) : 0;
+            return await RunAsync(directory, "127.0.0.1:15010", "127.0.0.1:15014", traffic, $$"""
 
                 Try it:
                   curl -s http://127.0.0.1:8080/productpage                          # reviews v1: no stars
@@ -66,6 +69,7 @@ internal static class LocalCommands
                   cp {{rel}}-try/reviews-jason-v2.yaml {{rel}}/reviews.yaml; cp {{rel}}-try/ratings-delay-jason.yaml {{rel}}/ratings.yaml
                   time curl -s -H 'end-user: jason' http://127.0.0.1:8080/productpage | grep unavailable   # ~6 s, then the error
                   ./causeway status                                                  # who runs which config
+                  ./causeway dashboard                                               # the live mesh view (demo --load keeps traffic flowing)
                   ./causeway proxy-config routes productpage-v1.bookinfo             # what a sidecar holds
                 Or open http://127.0.0.1:8080/productpage in a browser (sign in as jason there). Ctrl-C stops everything.
                 """, cancel).ConfigureAwait(false);
@@ -73,7 +77,7 @@ internal static class LocalCommands
         return command;
     }
 
-    private static async Task<int> RunAsync(string directory, string push, string status, string? hints, CancellationToken cancel)
+    private static async Task<int> RunAsync(string directory, string push, string status, double loadRate, string? hints, CancellationToken cancel)
     {
         if (!IPEndPoint.TryParse(push, out var pushAddress) || !IPEndPoint.TryParse(status, out var statusAddress))
         {
@@ -95,9 +99,16 @@ internal static class LocalCommands
         await using (mesh)
         {
             Console.WriteLine($"mesh ready: {mesh.Proxies.Count} proxies connected to the control plane");
+            Console.WriteLine($"dashboard: http://{statusAddress.Address}:{mesh.ControlPlane.StatusPort}/dashboard");
             if (hints is not null)
             {
                 Console.WriteLine(hints);
+            }
+
+            await using var load = loadRate > 0 ? new DemoLoad(new Uri("http://127.0.0.1:8080/productpage"), loadRate) : null;
+            if (load is not null)
+            {
+                Console.WriteLine($"load: {loadRate} requests/s to http://127.0.0.1:8080/productpage (every third as jason)");
             }
 
             await Lifetime.WaitForStopAsync(cancel, "stopping the mesh").ConfigureAwait(false);
