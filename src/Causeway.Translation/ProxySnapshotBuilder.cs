@@ -48,6 +48,7 @@ public static class ProxySnapshotBuilder
             "DECODE_AND_MERGE_SLASHES" => PathNormalization.DecodeAndMergeSlashes,
             _ => PathNormalization.Base,
         };
+        snapshot.Security = RequestSecurityPolicy.For(mesh, proxy, snapshot.Notices);
         var clusters = new ClusterSet(mesh, DestinationRuleIndex.For(mesh), proxy);
         if (proxy.Role == ProxyRole.Gateway)
         {

@@ -35,6 +35,7 @@ public static class SnapshotVersion
             IstioMetricsDisabled = snapshot.IstioMetricsDisabled,
             Metrics = snapshot.Metrics,
             PathNormalization = snapshot.PathNormalization,
+            Security = snapshot.Security,
         };
         copy.Listeners.Add(snapshot.Listeners);
         copy.RouteTables.Add(snapshot.RouteTables);

@@ -4,6 +4,7 @@ using System.Text.Json;
 using Causeway.Api.Diagnostics;
 using Causeway.Protocol.V1;
 using Causeway.Proxy.Routing;
+using Causeway.Proxy.Security.Authorization;
 using Google.Protobuf;
 
 namespace Causeway.Cli.Commands;
@@ -103,7 +104,9 @@ internal static class ExplainCommand
     {
         var authority = headers.TryGetValue("host", out var host) ? host : url.IsDefaultPort ? url.Host : $"{url.Host}:{url.Port}";
         Console.WriteLine($"{method} {url} through {s.Proxy.Role.ToString().ToLowerInvariant()} {s.Proxy.Name}.{s.Proxy.Namespace} (snapshot {s.Version})");
-        var listener = s.Listeners.FirstOrDefault(l => l.Port == url.Port && l.Direction != TrafficDirection.Inbound)
+        // a request to the workload's own address arrives on its inbound side; anything else leaves through outbound
+        var inbound = s.Proxy.Address.Length > 0 && url.Host == s.Proxy.Address;
+        var listener = s.Listeners.FirstOrDefault(l => l.Port == url.Port && (l.Direction == TrafficDirection.Inbound) == inbound)
                        ?? s.Listeners.FirstOrDefault(l => l.Port == url.Port);
         if (listener is null)
         {
@@ -128,6 +131,29 @@ internal static class ExplainCommand
         {
             Console.WriteLine($"  result     503: route table {listener.RouteTable} is missing");
             return;
+        }
+
+        if (s.Security is { Authorization.Count: > 0 } security && listener.Direction != TrafficDirection.Outbound)
+        {
+            // Envoy's rbac filter runs before routing: a denied request never reaches a route
+            var input = new AuthorizationInput
+            {
+                IsHttp = true,
+                SourceIp = "127.0.0.1",
+                RemoteIp = "127.0.0.1",
+                DestinationPort = listener.Port,
+                Method = method,
+                Path = url.AbsolutePath,
+                Host = authority,
+                Header = name => headers.TryGetValue(name.ToLowerInvariant(), out var v) ? v : null,
+            };
+            var decision = new CompiledAuthorization(security.Authorization, http: true).Decide(input);
+            Console.WriteLine($"  authz      {decision.Because} (as a plaintext caller from 127.0.0.1 without a JWT: explain checks no token)");
+            if (!decision.Allowed)
+            {
+                Console.WriteLine("  result     403 RBAC: access denied");
+                return;
+            }
         }
 
         var compiled = new CompiledRouteTable(table);

@@ -22,6 +22,7 @@ public sealed class DirectoryConfigSource : IAsyncDisposable
     private readonly DirectoryChanges changes;
     private readonly CancellationTokenSource stop = new();
     private readonly Task loop;
+    private readonly JwksFetcher jwks = new();
     private long number;
 
     /// <summary>Loads the directory now and watches it; <paramref name="report"/> hears when file watching is unavailable (polling only).</summary>
@@ -83,7 +84,8 @@ public sealed class DirectoryConfigSource : IAsyncDisposable
         }
 
         lastGood = valid;
-        return new ConfigGeneration(Interlocked.Increment(ref number), new MeshState(valid, settings: settings), rejected, DateTimeOffset.UtcNow);
+        var mesh = new MeshState(valid, settings: settings) { Jwks = jwks.For(valid) };
+        return new ConfigGeneration(Interlocked.Increment(ref number), mesh, rejected, DateTimeOffset.UtcNow);
     }
 
     private async Task RunAsync()
@@ -103,6 +105,18 @@ public sealed class DirectoryConfigSource : IAsyncDisposable
             var now = Fingerprint();
             if (now == fingerprint)
             {
+                if (jwks.Stale && DateTimeOffset.UtcNow - lastJwksTry >= TimeSpan.FromSeconds(5))
+                {
+                    // a jwksUri failed or is due for its refresh: a new generation only when the keys changed
+                    lastJwksTry = DateTimeOffset.UtcNow;
+                    var fetched = jwks.For(Current.Mesh.Resources);
+                    if (!SameKeys(fetched, Current.Mesh.Jwks))
+                    {
+                        Current = Load();
+                        Changed?.Invoke(Current);
+                    }
+                }
+
                 continue;
             }
 
@@ -142,6 +156,11 @@ public sealed class DirectoryConfigSource : IAsyncDisposable
         }
     }
 
+    private DateTimeOffset lastJwksTry;
+
+    private static bool SameKeys(IReadOnlyDictionary<string, FetchedJwks> a, IReadOnlyDictionary<string, FetchedJwks> b) =>
+        a.Count == b.Count && a.All(kv => b.TryGetValue(kv.Key, out var other) && other.Keys == kv.Value.Keys && other.Error == kv.Value.Error);
+
     private string Fingerprint() => ConfigFingerprint.Of(directory);
 
     public async ValueTask DisposeAsync()
@@ -157,5 +176,6 @@ public sealed class DirectoryConfigSource : IAsyncDisposable
 
         stop.Dispose();
         changes.Dispose();
+        jwks.Dispose();
     }
 }

@@ -5,6 +5,7 @@ using Causeway.Proxy.Balancing;
 using Causeway.Proxy.Resilience;
 using Causeway.Proxy.Routing;
 using Causeway.Proxy.Runtime;
+using Causeway.Proxy.Security.Authorization;
 using Causeway.Proxy.Telemetry;
 using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.AspNetCore.Http;
@@ -60,6 +61,59 @@ public sealed class ProxyRequestHandler(ProxyState state, ProxyStats stats, Rand
             return Finish(ctx, scope, "", refusal.Status, refusal.Flags, "", refusal.Details);
         }
 
+        if (snapshot.Security is { } security && RequestSecurityEnforcement.AppliesTo(listener))
+        {
+            return AuthenticateThenRouteAsync(ctx, scope, security, table, upgrade);
+        }
+
+        return RouteRequest(ctx, scope, table, upgrade);
+    }
+
+    /// <summary>
+    /// Envoy's filter order on the inbound side: jwt_authn (401 for a bad token), then rbac (403 "RBAC: access
+    /// denied"), then routing. Async only here, where a policy applies.
+    /// </summary>
+    private async Task AuthenticateThenRouteAsync(HttpContext ctx, RequestScope scope, RequestSecurityEnforcement security, CompiledRouteTable table, UpgradeRequest upgrade)
+    {
+        var (identity, failure) = security.Jwt.IsEmpty ? (null, null) : await security.Jwt.AuthenticateAsync(ctx.Request).ConfigureAwait(false);
+        if (failure is not null)
+        {
+            ctx.Response.Headers.WWWAuthenticate = $"Bearer realm=\"http://{ctx.Request.Host}{ctx.Request.Path}\", error=\"invalid_token\"";
+            await Finish(ctx, scope, "", 401, ResponseFlags.None, failure.Message, failure.Details).ConfigureAwait(false);
+            return;
+        }
+
+        if (!security.Http.IsEmpty)
+        {
+            var request = new HttpContextRouteRequest(ctx, scope.Listener!.Port, scope.Snapshot!.PathNormalization);
+            var decision = security.Http.Decide(new AuthorizationInput
+            {
+                IsHttp = true,
+                SourceIp = ctx.Connection.RemoteIpAddress?.ToString() ?? "",
+                RemoteIp = ctx.Connection.RemoteIpAddress?.ToString() ?? "",
+                DestinationIp = ctx.Connection.LocalIpAddress?.ToString() ?? "",
+                DestinationPort = scope.Listener.Port,
+                Method = request.Method,
+                Path = request.Path,
+                Host = request.Authority,
+                Header = name => ctx.Request.Headers.TryGetValue(name, out var v) ? v.ToString() : null,
+                Jwt = identity,
+            });
+            if (!decision.Allowed)
+            {
+                await Finish(ctx, scope, "", 403, ResponseFlags.None, "RBAC: access denied", decision.Reason).ConfigureAwait(false);
+                return;
+            }
+        }
+
+        await RouteRequest(ctx, scope, table, upgrade).ConfigureAwait(false);
+    }
+
+    private Task RouteRequest(HttpContext ctx, RequestScope scope, CompiledRouteTable table, UpgradeRequest upgrade)
+    {
+        var snapshot = scope.Snapshot!;
+        var listener = scope.Listener!;
+        var listenerName = listener.Name;
         if (snapshot.ListenerRateLimits.Count > 0 && snapshot.ListenerRateLimits.TryGetValue(listenerName, out var listenerBucket) &&
             !RateLimited(ctx, scope, listenerBucket, null, out var refused))
         {

@@ -13,12 +13,35 @@ namespace Causeway.Proxy.Forwarding;
 /// </summary>
 internal sealed class TcpRelay(ProxyState state, ProxyStats stats, Random random)
 {
-    /// <summary>Relays one connection of the listener <paramref name="listenerName"/>.</summary>
+    /// <summary>What the stats call a connection closed by an AuthorizationPolicy (Envoy counts it as rbac.denied).</summary>
+    internal const string RbacDenied = "RBAC";
+
+    private static Security.Authorization.AuthorizationInput ConnectionFacts(ConnectionContext connection, Listener listener)
+    {
+        var remote = (connection.RemoteEndPoint as System.Net.IPEndPoint)?.Address.ToString() ?? "";
+        return new Security.Authorization.AuthorizationInput
+        {
+            SourceIp = remote,
+            RemoteIp = remote,
+            DestinationIp = (connection.LocalEndPoint as System.Net.IPEndPoint)?.Address.ToString() ?? "",
+            DestinationPort = listener.Port,
+        };
+    }
+
+    /// <summary>Relays one connection of the listener <paramref name="listenerName"/>, unless an AuthorizationPolicy refuses it.</summary>
     public async Task HandleAsync(ConnectionContext connection, string listenerName)
     {
         var snapshot = state.Current;
         if (snapshot is null || !snapshot.Listeners.TryGetValue(listenerName, out var listener) || listener.Tcp is null)
         {
+            return;
+        }
+
+        if (snapshot.Security is { Tcp.IsEmpty: false } security && Security.Authorization.RequestSecurityEnforcement.AppliesTo(listener) &&
+            security.Tcp.Decide(ConnectionFacts(connection, listener)) is { Allowed: false })
+        {
+            // Envoy's network RBAC filter closes the connection; the client sees it reset before any byte
+            stats.Record("", 0, RbacDenied);
             return;
         }
 

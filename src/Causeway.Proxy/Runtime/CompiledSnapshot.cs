@@ -29,6 +29,7 @@ public sealed class CompiledSnapshot
             l => l.Name,
             l => new ServerNameTable<SniRoute>(l.SniRoutes.Select(r => ((IEnumerable<string>)r.ServerNames, r))),
             StringComparer.Ordinal);
+        Security = Proxy.Security.Authorization.RequestSecurityEnforcement.For(source.Security);
         ListenerRateLimits = source.Listeners.Where(l => l.RateLimit is { MaxTokens: > 0 }).ToDictionary(
             l => l.Name,
             l => new Resilience.TokenBucket((int)l.RateLimit.MaxTokens, (int)Math.Max(1, l.RateLimit.TokensPerFill), TimeSpan.FromMilliseconds(l.RateLimit.FillIntervalMs)),
@@ -53,6 +54,9 @@ public sealed class CompiledSnapshot
 
     /// <summary>This proxy's metadata exchange headers (Istio's x-envoy-peer-metadata), encoded once.</summary>
     public Telemetry.PeerMetadata.Own? PeerMetadata { get; }
+
+    /// <summary>RequestAuthentication and AuthorizationPolicy, compiled; null when none applies to this proxy.</summary>
+    internal Proxy.Security.Authorization.RequestSecurityEnforcement? Security { get; }
 
     /// <summary>Listener-wide token buckets (Gateway rate limit annotation), by listener name.</summary>
     public IReadOnlyDictionary<string, Resilience.TokenBucket> ListenerRateLimits { get; }

@@ -32,6 +32,12 @@ public sealed class MeshState
 
     public MeshSettings Settings { get; }
 
+    /// <summary>
+    /// The key sets RequestAuthentications name by jwksUri, as the control plane fetched them (istiod fetches and
+    /// inlines them too): the translation stays free of I/O. A URI missing here was not fetched (its tokens fail).
+    /// </summary>
+    public IReadOnlyDictionary<string, FetchedJwks> Jwks { get; init; } = new Dictionary<string, FetchedJwks>();
+
     public IReadOnlyList<LoadedResource> Resources { get; }
 
     public IServiceRegistry Registry { get; }
