@@ -41,6 +41,9 @@ public sealed class ControlPlaneOptions
     /// <summary>Refuse proxies that present no token, instead of serving them config without Secrets.</summary>
     public bool RequireToken { get; init; }
 
+    /// <summary>The mesh CA that issues workload certificates; null: a fresh self-signed root for trust domain cluster.local.</summary>
+    public MeshCertificateAuthority? CertificateAuthority { get; init; }
+
     /// <summary>How often the dashboard reads each proxy's metrics while the page is open.</summary>
     public TimeSpan ScrapeInterval { get; init; } = TimeSpan.FromSeconds(2);
 }
@@ -85,6 +88,9 @@ public sealed class ControlPlaneHost : IAsyncDisposable
 
     public int StatusPort { get; }
 
+    /// <summary>The mesh CA: its root is what proxies trust for each other's certificates.</summary>
+    public MeshCertificateAuthority CertificateAuthority { get; private init; } = null!;
+
     public ConfigGeneration Config => source.Current;
 
     public IReadOnlyCollection<ProxyStream> Proxies => push.Proxies;
@@ -95,7 +101,8 @@ public sealed class ControlPlaneHost : IAsyncDisposable
     {
         var source = new DirectoryConfigSource(options.ConfigDirectory, options.DebounceQuiet, options.DebounceMax, options.Settings);
         var tokens = options.Tokens ?? PushTokenAuthority.Ephemeral();
-        var push = await PushServer.StartAsync(options.PushAddress, () => source.Current, tokens, options.RequireToken).ConfigureAwait(false);
+        var ca = options.CertificateAuthority ?? MeshCertificateAuthority.SelfSigned();
+        var push = await PushServer.StartAsync(options.PushAddress, () => source.Current, tokens, options.RequireToken, ca).ConfigureAwait(false);
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.ConfigureKestrel(o =>
@@ -135,7 +142,7 @@ public sealed class ControlPlaneHost : IAsyncDisposable
         }
 
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault();
-        host = new ControlPlaneHost(source, push, app, address is null ? options.StatusAddress.Port : new Uri(address).Port, tokens, dashboard);
+        host = new ControlPlaneHost(source, push, app, address is null ? options.StatusAddress.Port : new Uri(address).Port, tokens, dashboard) { CertificateAuthority = ca };
         foreach (var rejected in source.Current.Rejected)
         {
             host.Report("rejected: " + rejected);
@@ -210,5 +217,6 @@ public sealed class ControlPlaneHost : IAsyncDisposable
         await push.DisposeAsync().ConfigureAwait(false);
         await status.StopAsync().ConfigureAwait(false);
         await status.DisposeAsync().ConfigureAwait(false);
+        CertificateAuthority.Dispose();
     }
 }

@@ -30,6 +30,9 @@ public sealed class ProxyHost : IAsyncDisposable
 
     public ProxyState State { get; }
 
+    /// <summary>The workload certificate the mesh CA issued this proxy (requested over the push stream).</summary>
+    public Security.WorkloadCertificateStore Certificates { get; } = new();
+
     public ProxyStats Stats { get; }
 
     public int AdminPort => server.AdminPort;
@@ -44,7 +47,7 @@ public sealed class ProxyHost : IAsyncDisposable
         var state = new ProxyState();
         var stats = new ProxyStats { Tracer = new Telemetry.Tracer(options.TracingEndpoint) };
         ProxyHost? host = null;
-        var admin = AdminEndpoints.Handler(state, stats, () => host?.lastStatus ?? "");
+        var admin = AdminEndpoints.Handler(state, stats, () => host?.lastStatus ?? "", () => host?.Certificates.Current, () => host?.Certificates.LastRefusal ?? "");
         var server = await ListenerServer.StartAsync(new IPEndPoint(options.AdminAddress, options.AdminPort), admin, state, stats, new ProxyRequestHandler(state, stats)).ConfigureAwait(false);
         host = new ProxyHost(options, state, stats, server);
         return host;

@@ -21,9 +21,12 @@ internal static class ControlPlaneCommands
         var meshConfig = new Option<string?>("--mesh-config") { Description = "Istio mesh config file; defaultHttpRetryPolicy, accessLogFile, accessLogEncoding, defaultConfig.tracing.sampling, defaultProviders.tracing and opentelemetry extensionProviders are read from it." };
         var tokenKey = new Option<string?>("--token-key") { Description = "File with the key that signs and checks proxies' tokens (made with a fresh random key if it does not exist; causeway token makes tokens with it). Without it, proxies started elsewhere cannot authenticate and get no Secrets." };
         var requireToken = new Option<bool>("--require-token") { Description = "Refuse proxies without a valid token, instead of serving them config without Secrets." };
+        var caDir = new Option<string?>("--ca-dir") { Description = "The mesh CA in Istio's cacerts layout (ca-cert.pem, ca-key.pem, root-cert.pem, cert-chain.pem); without it a self-signed root is made at start." };
+        var trustDomain = new Option<string>("--trust-domain") { Description = "The SPIFFE trust domain of workload identities.", DefaultValueFactory = _ => "cluster.local" };
+        var certTtl = new Option<string>("--workload-cert-ttl") { Description = "How long workload certificates are valid (Go duration); proxies renew them at half of it.", DefaultValueFactory = _ => "24h" };
         var command = new Command("control-plane", "Run the control plane: watch a directory of Istio YAML and push each proxy its configuration.")
         {
-            config, push, status, quiet, max, meshConfig, tokenKey, requireToken,
+            config, push, status, quiet, max, meshConfig, tokenKey, requireToken, caDir, trustDomain, certTtl,
         };
         command.SetAction(async (parse, cancel) =>
         {
@@ -74,6 +77,25 @@ internal static class ControlPlaneCommands
                 }
             }
 
+            if (!ProtoDuration.TryParse(parse.GetValue(certTtl)!, out var ttl, out var ttlError) || ttl.Value < TimeSpan.FromSeconds(2))
+            {
+                await Console.Error.WriteLineAsync($"--workload-cert-ttl: {ttlError ?? "at least 2s"}").ConfigureAwait(false);
+                return 2;
+            }
+
+            MeshCertificateAuthority ca;
+            try
+            {
+                ca = parse.GetValue(caDir) is { } cacerts
+                    ? MeshCertificateAuthority.FromCacerts(cacerts, parse.GetValue(trustDomain)!, ttl.Value)
+                    : MeshCertificateAuthority.SelfSigned(parse.GetValue(trustDomain)!, ttl.Value);
+            }
+            catch (Exception ex) when (ex is InvalidDataException or IOException or UnauthorizedAccessException)
+            {
+                await Console.Error.WriteLineAsync($"--ca-dir: {ex.Message}").ConfigureAwait(false);
+                return 2;
+            }
+
             ControlPlaneHost host;
             try
             {
@@ -87,6 +109,7 @@ internal static class ControlPlaneCommands
                     Settings = settings,
                     Tokens = tokens,
                     RequireToken = parse.GetValue(requireToken),
+                    CertificateAuthority = ca,
                 }).ConfigureAwait(false);
             }
             catch (IOException ex)

@@ -15,8 +15,8 @@ internal static class ProxyConfigCommand
 
     public static Command Create()
     {
-        var kind = new Argument<string>("kind") { Description = "listeners, routes, clusters or endpoints." };
-        kind.AcceptOnlyFromAmong("listeners", "routes", "clusters", "endpoints");
+        var kind = new Argument<string>("kind") { Description = "listeners, routes, clusters, endpoints or secret (the workload certificate)." };
+        kind.AcceptOnlyFromAmong("listeners", "routes", "clusters", "endpoints", "secret");
         var workload = new Argument<string?>("workload") { Description = "The proxy, as NAME.NAMESPACE (a sidecar's workload or a gateway's name).", Arity = ArgumentArity.ZeroOrOne };
         var admin = new Option<string?>("--admin") { Description = "The proxy's admin address (http://127.0.0.1:15000), instead of asking the control plane." };
         var controlPlane = new Option<string>("--control-plane") { Description = "The control plane's status address.", DefaultValueFactory = _ => "http://127.0.0.1:15014" };
@@ -31,6 +31,11 @@ internal static class ProxyConfigCommand
                 if (adminUrl is null)
                 {
                     return 1;
+                }
+
+                if (parse.GetValue(kind) == "secret")
+                {
+                    return PrintSecret(await http.GetStringAsync(new Uri(new Uri(adminUrl), "/certs"), cancel).ConfigureAwait(false));
                 }
 
                 var dump = await http.GetStringAsync(new Uri(new Uri(adminUrl), "/config_dump"), cancel).ConfigureAwait(false);
@@ -51,6 +56,32 @@ internal static class ProxyConfigCommand
             }
         });
         return command;
+    }
+
+    /// <summary>istioctl proxy-config secret: the workload certificate's identity, serial and validity, and the root it trusts.</summary>
+    private static int PrintSecret(string certs)
+    {
+        var root = JsonDocument.Parse(certs).RootElement;
+        var all = root.GetProperty("certificates");
+        if (all.GetArrayLength() == 0)
+        {
+            Console.WriteLine($"no workload certificate{(root.GetProperty("refused").GetString() is { Length: > 0 } why ? ": " + why : " yet")}");
+            return 1;
+        }
+
+        Console.WriteLine("RESOURCE  IDENTITY / SUBJECT  SERIAL  NOT AFTER  DAYS LEFT");
+        foreach (var c in all[0].GetProperty("cert_chain").EnumerateArray())
+        {
+            var name = c.TryGetProperty("subject_alt_names", out var sans) ? sans[0].GetProperty("uri").GetString() : c.GetProperty("subject").GetString();
+            Console.WriteLine($"default  {name}  {c.GetProperty("serial_number").GetString()}  {c.GetProperty("expiration_time").GetString()}  {c.GetProperty("days_until_expiration").GetInt32()}");
+        }
+
+        foreach (var c in all[0].GetProperty("ca_cert").EnumerateArray())
+        {
+            Console.WriteLine($"ROOTCA  {c.GetProperty("subject").GetString()}  {c.GetProperty("serial_number").GetString()}  {c.GetProperty("expiration_time").GetString()}  {c.GetProperty("days_until_expiration").GetInt32()}");
+        }
+
+        return 0;
     }
 
     /// <summary>A proxy's admin address, from the control plane's status; null (after saying why) when not found.</summary>

@@ -54,6 +54,9 @@ public sealed class ProxyStream(Hello hello, string peer)
         SentStructure = structure;
     }
 
+    /// <summary>Queues a message that changes nothing the proxy runs (a certificate), in order with the rest.</summary>
+    internal void SendDirect(ControlMessage message) => outgoing.Writer.TryWrite(message);
+
     internal void Complete() => outgoing.Writer.TryComplete();
 
     /// <summary>Ends the stream at once (the control plane is stopping).</summary>

@@ -32,9 +32,11 @@ public sealed class PushServer : IAsyncDisposable
     private readonly Func<ConfigGeneration> config;
     private readonly PushTokenAuthority tokens;
     private readonly bool requireToken;
+    private readonly MeshCertificateAuthority? ca;
 
-    private PushServer(WebApplication app, Func<ConfigGeneration> config, PushTokenAuthority tokens, bool requireToken)
+    private PushServer(WebApplication app, Func<ConfigGeneration> config, PushTokenAuthority tokens, bool requireToken, MeshCertificateAuthority? ca)
     {
+        this.ca = ca;
         this.app = app;
         this.config = config;
         this.tokens = tokens;
@@ -50,7 +52,7 @@ public sealed class PushServer : IAsyncDisposable
     /// <summary>Status lines (connections, NACKs) as they happen.</summary>
     public event Action<string>? Status;
 
-    public static async Task<PushServer> StartAsync(IPEndPoint bind, Func<ConfigGeneration> config, PushTokenAuthority tokens, bool requireToken)
+    public static async Task<PushServer> StartAsync(IPEndPoint bind, Func<ConfigGeneration> config, PushTokenAuthority tokens, bool requireToken, MeshCertificateAuthority? ca = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
@@ -67,7 +69,7 @@ public sealed class PushServer : IAsyncDisposable
             o.Listen(bind, l => l.Protocols = HttpProtocols.Http2); // gRPC: HTTP/2 by prior knowledge
         });
         var app = builder.Build();
-        var server = new PushServer(app, config, tokens, requireToken);
+        var server = new PushServer(app, config, tokens, requireToken, ca);
         app.Run(server.HandleAsync);
         await app.StartAsync().ConfigureAwait(false);
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault();
@@ -247,6 +249,9 @@ public sealed class PushServer : IAsyncDisposable
                     stream.LastNack = "";
                     Metrics.MaybeConverged(Proxies);
                     break;
+                case ProxyMessage.KindOneofCase.Csr:
+                    stream.SendDirect(new ControlMessage { Certificate = Certify(stream, message.Csr) });
+                    break;
                 case ProxyMessage.KindOneofCase.Nack:
                     stream.LastNack = $"{message.Nack.Version}: {message.Nack.Reason}";
                     Metrics.Nacked();
@@ -259,6 +264,56 @@ public sealed class PushServer : IAsyncDisposable
                     break;
             }
         }
+    }
+
+    /// <summary>
+    /// Issues the proxy its workload certificate for the identity the control plane knows it by, never the one it
+    /// asks for: a sidecar's service account from its WorkloadEntry, a gateway's own name; and only to a proxy that
+    /// authenticated with a token for that identity (istiod's CA likewise requires an authenticated caller).
+    /// </summary>
+    private WorkloadCertificate Certify(ProxyStream stream, CertificateSigningRequest csr)
+    {
+        var hello = stream.Hello;
+        string? refused = null;
+        string? serviceAccount = null;
+        if (ca is null)
+        {
+            refused = "this control plane runs no certificate authority";
+        }
+        else if (stream.Credential is null)
+        {
+            refused = "the proxy presented no token, so its identity is not established";
+        }
+        else if (hello.Role == ProxyRole.Gateway)
+        {
+            serviceAccount = hello.Name;
+        }
+        else if (config().Mesh.Registry.Workloads.FirstOrDefault(w => w.Name == hello.Name && w.Namespace == hello.Namespace) is { } workload)
+        {
+            serviceAccount = workload.ServiceAccount;
+        }
+        else
+        {
+            refused = $"no WorkloadEntry {hello.Name} in namespace {hello.Namespace}";
+        }
+
+        if (serviceAccount is not null)
+        {
+            var identity = ca!.SpiffeId(hello.Namespace, serviceAccount);
+            try
+            {
+                var (chain, notAfter) = ca.Sign(csr.Der.Span, identity);
+                Status?.Invoke($"certificate: {stream.Id} is {identity} until {notAfter:u}");
+                return new WorkloadCertificate { ChainPem = chain, RootPem = ca.RootPem, Identity = identity };
+            }
+            catch (InvalidDataException ex)
+            {
+                refused = ex.Message;
+            }
+        }
+
+        Status?.Invoke($"certificate refused: {stream.Id}: {refused}");
+        return new WorkloadCertificate { Refused = refused ?? "" };
     }
 
     /// <summary>

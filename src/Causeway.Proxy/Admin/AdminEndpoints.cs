@@ -16,7 +16,7 @@ internal static class AdminEndpoints
 {
     private static readonly JsonFormatter Json = new(JsonFormatter.Settings.Default.WithFormatDefaultValues(false).WithIndentation());
 
-    public static RequestDelegate Handler(ProxyState state, ProxyStats stats, Func<string> status) => async ctx =>
+    public static RequestDelegate Handler(ProxyState state, ProxyStats stats, Func<string> status, Func<Security.WorkloadCertificateStore.Issued?> certificate, Func<string> refusal) => async ctx =>
     {
         var snapshot = state.Current;
         var (code, type, body) = ctx.Request.Path.Value switch
@@ -26,13 +26,74 @@ internal static class AdminEndpoints
             "/config_dump" => snapshot is null ? (503, "text/plain", "no configuration\n") : (200, "application/json", Json.Format(Redacted(snapshot.Source)) + "\n"),
             "/clusters" => (200, "text/plain", Clusters(snapshot)),
             "/stats" => (200, "text/plain", stats.Render() + ClusterStats(snapshot) + ListenerStats(stats.Listeners)),
+            "/certs" => (200, "application/json", Certs(certificate(), refusal())),
             "/stats/prometheus" => (200, "text/plain; version=0.0.4", stats.Istio.Render(snapshot?.Source) + ProxyStatsExposition.Render(snapshot, stats.Listeners)),
-            _ => (404, "text/plain", "endpoints: /ready /server_info /config_dump /clusters /stats /stats/prometheus\n"),
+            _ => (404, "text/plain", "endpoints: /ready /server_info /config_dump /clusters /certs /stats /stats/prometheus\n"),
         };
         ctx.Response.StatusCode = code;
         ctx.Response.ContentType = type;
         await ctx.Response.WriteAsync(body).ConfigureAwait(false);
     };
+
+    /// <summary>
+    /// Envoy's /certs shape, trimmed: the workload certificate (its SPIFFE identity, serial, validity, days left) and
+    /// the mesh root it chains to; or why there is none.
+    /// </summary>
+    private static string Certs(Security.WorkloadCertificateStore.Issued? issued, string refusal)
+    {
+        using var buffer = new MemoryStream();
+        using (var json = new System.Text.Json.Utf8JsonWriter(buffer, new System.Text.Json.JsonWriterOptions { Indented = true }))
+        {
+            json.WriteStartObject();
+            json.WriteStartArray("certificates");
+            if (issued is not null)
+            {
+                json.WriteStartObject();
+                json.WriteStartArray("ca_cert");
+                foreach (var root in issued.Roots)
+                {
+                    Describe(json, root, null);
+                }
+
+                json.WriteEndArray();
+                json.WriteStartArray("cert_chain");
+                Describe(json, issued.Certificate, issued.Identity);
+                foreach (var c in issued.Intermediates)
+                {
+                    Describe(json, c, null);
+                }
+
+                json.WriteEndArray();
+                json.WriteEndObject();
+            }
+
+            json.WriteEndArray();
+            json.WriteString("refused", refusal);
+            json.WriteEndObject();
+        }
+
+        return Encoding.UTF8.GetString(buffer.ToArray()) + "\n";
+    }
+
+    private static void Describe(System.Text.Json.Utf8JsonWriter json, System.Security.Cryptography.X509Certificates.X509Certificate2 c, string? uri)
+    {
+        json.WriteStartObject();
+        json.WriteString("serial_number", c.SerialNumber.ToLowerInvariant());
+        json.WriteString("subject", c.Subject);
+        if (uri is not null)
+        {
+            json.WriteStartArray("subject_alt_names");
+            json.WriteStartObject();
+            json.WriteString("uri", uri);
+            json.WriteEndObject();
+            json.WriteEndArray();
+        }
+
+        json.WriteString("valid_from", c.NotBefore.ToUniversalTime().ToString("O", System.Globalization.CultureInfo.InvariantCulture));
+        json.WriteString("expiration_time", c.NotAfter.ToUniversalTime().ToString("O", System.Globalization.CultureInfo.InvariantCulture));
+        json.WriteNumber("days_until_expiration", Math.Max(0, (int)(c.NotAfter.ToUniversalTime() - DateTime.UtcNow).TotalDays));
+        json.WriteEndObject();
+    }
 
     /// <summary>The snapshot without private keys: Envoy's config_dump shows secrets as redacted, and so do we.</summary>
     private static ProxySnapshot Redacted(ProxySnapshot source)

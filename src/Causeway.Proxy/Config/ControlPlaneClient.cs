@@ -98,6 +98,11 @@ public sealed class ControlPlaneClient : IAsyncDisposable
         }
 
         outgoing.Writer.TryWrite(new ProxyMessage { Hello = hello });
+        if (DateTimeOffset.UtcNow >= host.Certificates.RenewAt)
+        {
+            outgoing.Writer.TryWrite(CertificateRequest()); // none yet, or due: ask with the Hello
+        }
+
         using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(address, GrpcProtocol.StreamPath))
         {
             Version = HttpVersion.Version20,
@@ -119,6 +124,8 @@ public sealed class ControlPlaneClient : IAsyncDisposable
         Connected = true;
         report($"connected to the control plane {address}");
         var received = false;
+        using var renewing = CancellationTokenSource.CreateLinkedTokenSource(cancel);
+        var renewer = RenewAsync(outgoing.Writer, renewing.Token);
         try
         {
             await using var body = await response.Content.ReadAsStreamAsync(cancel).ConfigureAwait(false);
@@ -143,6 +150,14 @@ public sealed class ControlPlaneClient : IAsyncDisposable
         finally
         {
             outgoing.Writer.TryComplete();
+            await renewing.CancelAsync().ConfigureAwait(false);
+            try
+            {
+                await renewer.ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+            }
         }
 
         return received;
@@ -172,8 +187,47 @@ public sealed class ControlPlaneClient : IAsyncDisposable
             case ControlMessage.KindOneofCase.Error:
                 report("control plane: " + message.Error);
                 return null;
+            case ControlMessage.KindOneofCase.Certificate:
+                var refused = host.Certificates.Accept(message.Certificate);
+                report(refused ?? $"workload certificate: {message.Certificate.Identity} until {host.Certificates.Current!.NotAfter:u}");
+                return null;
             default:
                 return null;
+        }
+    }
+
+    private ProxyMessage CertificateRequest() =>
+        new() { Csr = new CertificateSigningRequest { Der = Google.Protobuf.ByteString.CopyFrom(host.Certificates.CreateRequest()) } };
+
+    /// <summary>
+    /// Renews the workload certificate at half its lifetime with a new key, over the open stream; after a refusal or
+    /// an unanswered request it asks again a minute later (a refusal rarely cures itself sooner).
+    /// </summary>
+    private async Task RenewAsync(ChannelWriter<ProxyMessage> writer, CancellationToken cancel)
+    {
+        var store = host.Certificates;
+        using var changed = new SemaphoreSlim(0);
+        void OnChanged(Security.WorkloadCertificateStore.Issued issued) => changed.Release();
+        store.Changed += OnChanged;
+        try
+        {
+            while (!cancel.IsCancellationRequested)
+            {
+                var wait = store.Current is null || store.LastRefusal.Length > 0
+                    ? TimeSpan.FromMinutes(1)
+                    : store.RenewAt - DateTimeOffset.UtcNow;
+                if (wait > TimeSpan.Zero && await changed.WaitAsync(wait, cancel).ConfigureAwait(false))
+                {
+                    continue; // a certificate arrived: its own renewal time now counts
+                }
+
+                writer.TryWrite(CertificateRequest());
+                await changed.WaitAsync(TimeSpan.FromSeconds(5), cancel).ConfigureAwait(false); // the answer, normally at once
+            }
+        }
+        finally
+        {
+            store.Changed -= OnChanged;
         }
     }
 
