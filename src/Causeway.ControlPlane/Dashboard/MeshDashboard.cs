@@ -15,7 +15,8 @@ public sealed class MeshDashboard : IAsyncDisposable
     private readonly Func<ConfigGeneration> config;
     private readonly Func<IReadOnlyCollection<ProxyStream>> proxies;
     private readonly string configDirectory;
-    private (long Generation, IReadOnlyList<Diagnostic> Problems) problems = (-1, []);
+    /// <summary>The last generation's problems; replaced whole (a reference), so a reader never sees half of an update.</summary>
+    private GenerationProblems problems = new(-1, []);
 
     public MeshDashboard(Func<ConfigGeneration> config, Func<IReadOnlyCollection<ProxyStream>> proxies, string configDirectory, TimeSpan? scrapeInterval = null)
     {
@@ -40,8 +41,9 @@ public sealed class MeshDashboard : IAsyncDisposable
         Scraper.Viewed();
         var current = config();
         var id = MeshGraphBuilder.ServiceId(host);
-        var graph = MeshGraphBuilder.Build(current.Number, current.Mesh, [], new Dictionary<EdgeKey, EdgeRate>(), Problems(current), configDirectory, Scraper.Window);
-        var nodeProblems = graph.Nodes.FirstOrDefault(n => n.Id == id)?.Problems ?? [];
+        // only this service's problems: placed as the graph places them, without building the graph
+        var nodeProblems = Problems(current).Where(d => ProblemOwners.Of(d, current.Mesh).Contains(id))
+            .Select(d => MeshGraphBuilder.Problem(d, configDirectory)).ToList();
         var endpoints = Scraper.Proxies.ToDictionary(p => p.Key, p => p.Value.Endpoints, StringComparer.Ordinal);
         var details = ServiceDetailsBuilder.Build(host, current.Mesh, endpoints, Scraper.Rates(), nodeProblems, configDirectory);
         return details is null ? null : DashboardJson.Service(details);
@@ -84,7 +86,7 @@ public sealed class MeshDashboard : IAsyncDisposable
     /// <summary>Rejected resources and the analyzers' messages (Istio's IST codes), computed once per config generation.</summary>
     private IReadOnlyList<Diagnostic> Problems(ConfigGeneration current)
     {
-        var cached = problems;
+        var cached = Volatile.Read(ref problems);
         if (cached.Generation == current.Number)
         {
             return cached.Problems;
@@ -93,9 +95,11 @@ public sealed class MeshDashboard : IAsyncDisposable
         var names = current.Mesh.Names;
         var analysis = MeshAnalyzer.Analyze(current.Mesh.Resources, new AnalysisOptions { DefaultNamespace = names.DefaultNamespace, RootNamespace = names.RootNamespace, ClusterDomain = names.ClusterDomain });
         var all = current.Rejected.Concat(analysis.Where(d => d.Severity != Severity.Info)).ToList();
-        problems = (current.Number, all);
+        Volatile.Write(ref problems, new GenerationProblems(current.Number, all));
         return all;
     }
 
     public ValueTask DisposeAsync() => Scraper.DisposeAsync();
+
+    private sealed record GenerationProblems(long Generation, IReadOnlyList<Diagnostic> Problems);
 }

@@ -113,8 +113,7 @@ public static class MeshGraphBuilder
         var meshProblems = new List<NodeProblem>();
         foreach (var d in problems)
         {
-            var problem = new NodeProblem(d.Code, d.Severity.ToString(), d.Message + (d.FieldPath is null ? "" : $" (field {d.FieldPath})"),
-                d.Resource?.ToString() ?? "", d.Location is null ? "" : Relative(configDirectory, d.Location));
+            var problem = Problem(d, configDirectory);
             var owners = ProblemOwners.Of(d, mesh).Where(nodes.ContainsKey).ToList();
             if (owners.Count == 0)
             {
@@ -134,6 +133,11 @@ public static class MeshGraphBuilder
             edges.Values.OrderBy(e => e.From, StringComparer.Ordinal).ThenBy(e => e.To, StringComparer.Ordinal).Select(e => e.ToEdge()).ToList(),
             meshProblems);
     }
+
+    /// <summary>A config message as the page shows it: code, severity, message with its field, resource, file:line.</summary>
+    public static NodeProblem Problem(Diagnostic d, string configDirectory) =>
+        new(d.Code, d.Severity.ToString(), d.Message + (d.FieldPath is null ? "" : $" (field {d.FieldPath})"),
+            d.Resource?.ToString() ?? "", d.Location is null ? "" : Relative(configDirectory, d.Location));
 
     /// <summary>A file's path as the user wrote it into the config directory, with its line: <c>reviews.yaml:3</c>.</summary>
     public static string Relative(string directory, SourceLocation location)
