@@ -24,14 +24,15 @@ public sealed class ProxyHost : IAsyncDisposable
         State = state;
         Stats = stats;
         this.server = server;
-        listeners = new ListenerManager(options, stats, server.Transport, (listener, sni) => state.Current?.PassesThrough(listener, sni) == true);
+        listeners = new ListenerManager(options, stats, server.Transport, (listener, sni) => state.Current?.PassesThrough(listener, sni) == true,
+            listener => state.Current?.Listeners.GetValueOrDefault(listener)?.MeshTls ?? MeshTlsMode.MeshTlsNone);
         listeners.Trouble += message => Report(message);
     }
 
     public ProxyState State { get; }
 
     /// <summary>The workload certificate the mesh CA issued this proxy (requested over the push stream).</summary>
-    public Security.WorkloadCertificateStore Certificates { get; } = new();
+    public Security.WorkloadCertificateStore Certificates => State.Certificates;
 
     public ProxyStats Stats { get; }
 

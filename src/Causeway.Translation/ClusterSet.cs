@@ -38,7 +38,10 @@ internal sealed class ClusterSet(MeshState mesh, DestinationRuleIndex rules, Pro
         var cluster = ClusterBuilder.Build(service, port, reference.Subset, dr, out var policy);
         cluster.Tls = UpstreamTlsBuilder.Build(mesh, proxy, cluster, policy.Tls, notices);
 
-        var endpoints = EndpointBuilder.Build(cluster, mesh.Registry.Instances(service), port, subsetLabels);
+        var instances = mesh.Registry.Instances(service);
+        cluster.Tls ??= UpstreamTlsBuilder.IstioMutual(cluster, policy.Tls, port.Number, reference.Subset,
+            instances.Where(i => subsetLabels is null || subsetLabels.All(l => i.Labels.TryGetValue(l.Key, out var v) && v == l.Value)).ToList());
+        var endpoints = EndpointBuilder.Build(cluster, instances, port, subsetLabels);
         LocalityLoadBalancing.Apply(endpoints, cluster, proxy, policy.LoadBalancer?.LocalityLbSetting);
         built[cluster.Name] = (cluster, endpoints);
     }

@@ -150,6 +150,7 @@ internal static class SidecarListeners
                     Protocol = port.IsHttp ? ListenerProtocol.Http : ListenerProtocol.Tcp,
                     Direction = TrafficDirection.Inbound,
                     ExplicitHttp = port.ExplicitHttp,
+                    MeshTls = PeerAuthenticationPolicy.ModeFor(mesh, proxy, port.Number, targetPort),
                 };
                 if (port.IsHttp)
                 {

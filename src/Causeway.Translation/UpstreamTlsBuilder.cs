@@ -11,10 +11,40 @@ namespace Causeway.Translation;
 /// wildcard host sends none). The certificate is verified against <c>caCertificates</c>, or the system's roots when
 /// none is given (Istio's VERIFY_CERTIFICATE_AT_CLIENT), and its name against <c>subjectAltNames</c>, else the server
 /// name. <c>credentialName</c> is read from a Secret in the proxy's namespace, only for a proxy that authenticated for
-/// it. DISABLE sends plaintext; ISTIO_MUTUAL needs the mesh CA, which Causeway does not have yet, so it stays plaintext.
+/// it. DISABLE sends plaintext; ISTIO_MUTUAL and auto mTLS are <see cref="IstioMutual"/>.
 /// </summary>
 internal static class UpstreamTlsBuilder
 {
+    /// <summary>The sidecar label that says an endpoint speaks the mesh's mutual TLS (Istio's auto mTLS reads it).</summary>
+    public const string TlsModeLabel = "security.istio.io/tlsMode";
+
+    /// <summary>
+    /// ISTIO_MUTUAL, or auto mTLS (no DestinationRule tls at all, and every endpoint labelled
+    /// security.istio.io/tlsMode=istio, as Istio's injector labels pods with sidecars): the workload certificate, the
+    /// mesh root, Istio's SNI outbound_.PORT_.SUBSET_.HOST, and the endpoints' SPIFFE identities as the names the
+    /// server may carry (checked by their /ns/NS/sa/SA part under the mesh root, whatever the trust domain).
+    /// </summary>
+    public static UpstreamTls? IstioMutual(Cluster cluster, ClientTlsSettings? tls, uint port, string subset, IReadOnlyList<Registry.WorkloadInstance> endpoints)
+    {
+        var explicitly = tls?.Mode == ClientTlsMode.IstioMutual;
+        var auto = tls?.Mode is null && endpoints.Count > 0 && endpoints.All(e => e.Labels.TryGetValue(TlsModeLabel, out var m) && m == "istio");
+        if (!explicitly && !auto)
+        {
+            return null;
+        }
+
+        var upstream = new UpstreamTls
+        {
+            IstioMutual = true,
+            Sni = tls?.Sni ?? $"outbound_.{port}_.{subset}_.{cluster.Service}",
+            Origin = $"cluster {cluster.Name} ({(explicitly ? "ISTIO_MUTUAL" : "auto mTLS")})",
+        };
+        upstream.SubjectAltNames.Add(tls?.SubjectAltNames is { Count: > 0 } sans
+            ? sans
+            : endpoints.Select(e => $"/ns/{e.Namespace}/sa/{(e.ServiceAccount.Length > 0 ? e.ServiceAccount : "default")}").Distinct().Order(StringComparer.Ordinal));
+        return upstream;
+    }
+
     public static UpstreamTls? Build(MeshState mesh, ProxyRequest proxy, Cluster cluster, ClientTlsSettings? tls, List<string> notices)
     {
         if (tls?.Mode is not (ClientTlsMode.Simple or ClientTlsMode.Mutual))

@@ -49,13 +49,75 @@ public class UpstreamTlsTranslationTests
         Assert.Equal("/k.pem", tls.PrivateKey.File);
     }
 
-    [Theory]
-    [InlineData("DISABLE")]
-    [InlineData("ISTIO_MUTUAL")] // needs the mesh CA: plaintext until it exists
-    public void Disable_and_istio_mutual_originate_nothing(string mode)
+    [Fact]
+    public void Disable_originates_nothing()
     {
-        var mesh = TestMesh.Load(TestMesh.Service("client", "default"), External, Rule($"tls: {{mode: {mode}}}"));
+        var mesh = TestMesh.Load(TestMesh.Service("client", "default"), External, Rule("tls: {mode: DISABLE}"));
         Assert.Null(mesh.Sidecar("client-v1", "default", ("app", "client")).Cluster("outbound|443||edition.cnn.com")!.Tls);
+    }
+
+    [Fact]
+    public void Istio_mutual_uses_the_workload_certificate_with_istios_sni()
+    {
+        var mesh = TestMesh.Load(TestMesh.Service("client", "default"), External, Rule("tls: {mode: ISTIO_MUTUAL}"));
+        var tls = mesh.Sidecar("client-v1", "default", ("app", "client")).Cluster("outbound|443||edition.cnn.com")!.Tls;
+        Assert.True(tls.IstioMutual);
+        Assert.Equal("outbound_.443_._.edition.cnn.com", tls.Sni);
+        Assert.Empty(tls.SubjectAltNames); // no workloads behind a DNS ServiceEntry: any mesh identity under the root
+    }
+
+    /// <summary>
+    /// Istio's auto mTLS: with no DestinationRule tls, a cluster whose endpoints all carry the sidecar label
+    /// security.istio.io/tlsMode=istio gets ISTIO_MUTUAL, verifying the endpoints' service accounts; an endpoint
+    /// without it keeps plaintext, and a DestinationRule saying DISABLE wins.
+    /// </summary>
+    [Fact]
+    public void Auto_mtls_applies_to_endpoints_with_sidecars_only_and_a_destination_rule_wins()
+    {
+        static string Workload(string name, string labels, string sa) => "\n" + $$$"""
+            ---
+            apiVersion: networking.istio.io/v1
+            kind: WorkloadEntry
+            metadata: {name: {{{name}}}, namespace: default}
+            spec: {address: 127.0.90.{{{name.Length}}}, serviceAccount: {{{sa}}}, labels: {{{labels}}}}
+            """;
+        var services = """
+            apiVersion: networking.istio.io/v1
+            kind: ServiceEntry
+            metadata: {name: meshed, namespace: default}
+            spec:
+              hosts: [meshed.default.svc.cluster.local]
+              location: MESH_INTERNAL
+              resolution: STATIC
+              ports: [{number: 9080, name: http, protocol: HTTP}]
+              workloadSelector: {labels: {app: meshed}}
+            ---
+            apiVersion: networking.istio.io/v1
+            kind: ServiceEntry
+            metadata: {name: legacy, namespace: default}
+            spec:
+              hosts: [legacy.default.svc.cluster.local]
+              location: MESH_INTERNAL
+              resolution: STATIC
+              ports: [{number: 9080, name: http, protocol: HTTP}]
+              workloadSelector: {labels: {app: legacy}}
+            """ + Workload("meshed-a", "{app: meshed, security.istio.io/tlsMode: istio}", "meshed-sa")
+                + Workload("meshed-bb", "{app: meshed, security.istio.io/tlsMode: istio}", "other-sa")
+                + Workload("legacy-c", "{app: legacy}", "legacy");
+        var mesh = TestMesh.Load(TestMesh.Service("client", "default"), services);
+        var sidecar = mesh.Sidecar("client-v1", "default", ("app", "client"));
+        var meshed = sidecar.Cluster("outbound|9080||meshed.default.svc.cluster.local")!.Tls;
+        Assert.True(meshed.IstioMutual);
+        Assert.Equal(["/ns/default/sa/meshed-sa", "/ns/default/sa/other-sa"], meshed.SubjectAltNames);
+        Assert.Null(sidecar.Cluster("outbound|9080||legacy.default.svc.cluster.local")!.Tls);
+
+        var disabled = TestMesh.Load(TestMesh.Service("client", "default"), services, """
+            apiVersion: networking.istio.io/v1
+            kind: DestinationRule
+            metadata: {name: meshed, namespace: default}
+            spec: {host: meshed.default.svc.cluster.local, trafficPolicy: {tls: {mode: DISABLE}}}
+            """);
+        Assert.Null(disabled.Sidecar("client-v1", "default", ("app", "client")).Cluster("outbound|9080||meshed.default.svc.cluster.local")!.Tls);
     }
 
     [Fact]

@@ -93,6 +93,8 @@ internal sealed class LocalMesh : IAsyncDisposable
         var bindFailures = new List<string>();
         var starting = true;
         var applied = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var certified = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        host.Certificates.Changed += _ => certified.TrySetResult();
         host.Status += s =>
         {
             if (s.Contains("could not bind", StringComparison.Ordinal))
@@ -129,7 +131,9 @@ internal sealed class LocalMesh : IAsyncDisposable
             }
         }, () => token);
         proxies.Add((name, host, client));
-        await Task.WhenAny(applied.Task, Task.Delay(TimeSpan.FromSeconds(5))).ConfigureAwait(false);
+        // ready once configured and holding its workload certificate (its mutual TLS needs it), as Istio's agent
+        // reports ready only then
+        await Task.WhenAny(Task.WhenAll(applied.Task, certified.Task), Task.Delay(TimeSpan.FromSeconds(5))).ConfigureAwait(false);
         lock (bindFailures)
         {
             starting = false;
@@ -140,7 +144,7 @@ internal sealed class LocalMesh : IAsyncDisposable
         }
 
         progress(host.State.Current is { } snapshot
-            ? $"✓ {name} {where}: {snapshot.Listeners.Count} listeners, admin http://127.0.0.1:{host.AdminPort}"
+            ? $"✓ {name} {where}: {snapshot.Listeners.Count} listeners, {host.Certificates.Current?.Identity ?? "no certificate yet"}, admin http://127.0.0.1:{host.AdminPort}"
             : $"✗ {name} {where}: no configuration yet (see `causeway status`)");
     }
 

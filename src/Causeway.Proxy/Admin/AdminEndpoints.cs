@@ -156,6 +156,7 @@ internal static class AdminEndpoints
             sb.Append("listener.").Append(l.Name).Append(".downstream_cx_active: ").Append(l.ConnectionsActive).Append('\n');
             sb.Append("listener.").Append(l.Name).Append(".downstream_cx_overflow: ").Append(l.ConnectionsOverflowed).Append('\n');
             sb.Append("listener.").Append(l.Name).Append(".downstream_global_cx_overflow: ").Append(l.ConnectionsOverflowedGlobally).Append('\n');
+            sb.Append("listener.").Append(l.Name).Append(".no_filter_chain_match: ").Append(l.ConnectionsWithoutFilterChain).Append('\n');
             sb.Append("http.").Append(l.Name).Append(".downstream_rq_total: ").Append(l.Requests).Append('\n');
             for (var statusClass = 1; statusClass <= 5; statusClass++)
             {

@@ -86,9 +86,12 @@ public sealed class ProxyRequestHandler(ProxyState state, ProxyStats stats, Rand
         if (!security.Http.IsEmpty)
         {
             var request = new HttpContextRouteRequest(ctx, scope.Listener!.Port, scope.Snapshot!.PathNormalization);
+            var (principal, peerNamespace) = Security.MeshPeer.Of(ctx.Connection.ClientCertificate);
             var decision = security.Http.Decide(new AuthorizationInput
             {
                 IsHttp = true,
+                Principal = principal,
+                PeerNamespace = peerNamespace,
                 SourceIp = ctx.Connection.RemoteIpAddress?.ToString() ?? "",
                 RemoteIp = ctx.Connection.RemoteIpAddress?.ToString() ?? "",
                 DestinationIp = ctx.Connection.LocalIpAddress?.ToString() ?? "",

@@ -19,8 +19,11 @@ internal sealed class TcpRelay(ProxyState state, ProxyStats stats, Random random
     private static Security.Authorization.AuthorizationInput ConnectionFacts(ConnectionContext connection, Listener listener)
     {
         var remote = (connection.RemoteEndPoint as System.Net.IPEndPoint)?.Address.ToString() ?? "";
+        var (principal, peerNamespace) = Security.MeshPeer.Of(connection.Features.Get<Microsoft.AspNetCore.Http.Features.ITlsConnectionFeature>()?.ClientCertificate);
         return new Security.Authorization.AuthorizationInput
         {
+            Principal = principal,
+            PeerNamespace = peerNamespace,
             SourceIp = remote,
             RemoteIp = remote,
             DestinationIp = (connection.LocalEndPoint as System.Net.IPEndPoint)?.Address.ToString() ?? "",

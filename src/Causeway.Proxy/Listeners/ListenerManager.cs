@@ -10,7 +10,7 @@ namespace Causeway.Proxy.Listeners;
 /// leaves the rest alone (their connections stay up). Only a change of a listener's address, port, protocol or TLS
 /// makes a new socket. A listener that cannot bind is reported and the others still run.
 /// </summary>
-internal sealed class ListenerManager(ProxyOptions options, ProxyStats stats, ListenerTransport transport, Func<string, string?, bool>? passesThrough = null) : IAsyncDisposable
+internal sealed class ListenerManager(ProxyOptions options, ProxyStats stats, ListenerTransport transport, Func<string, string?, bool>? passesThrough = null, Func<string, MeshTlsMode>? meshTlsOf = null) : IAsyncDisposable
 {
     private readonly Dictionary<string, ListenerSocket> running = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim gate = new(1, 1);
@@ -57,7 +57,7 @@ internal sealed class ListenerManager(ProxyOptions options, ProxyStats stats, Li
 
                 try
                 {
-                    var socket = new ListenerSocket(listener, bind, stats.Listener(listener.Name), transport, options.Connections, message => Trouble?.Invoke(message), passesThrough);
+                    var socket = new ListenerSocket(listener, bind, stats.Listener(listener.Name), transport, options.Connections, message => Trouble?.Invoke(message), passesThrough, meshTlsOf);
                     lock (running)
                     {
                         running[key] = socket;

@@ -1,3 +1,4 @@
+using Causeway.Protocol.V1;
 using System.Net;
 using System.Net.Security;
 using System.Security.Authentication;
@@ -104,6 +105,18 @@ internal sealed class ListenerServer : IAsyncDisposable
     private static ValueTask<SslServerAuthenticationOptions> Handshake(ProxyState state, TlsHandshakeCallbackContext context)
     {
         var listener = context.Connection.Features.Get<ListenerFeature>()?.Name ?? "";
+        if (state.Current?.Listeners.GetValueOrDefault(listener) is { MeshTls: not MeshTlsMode.MeshTlsNone } inbound)
+        {
+            try
+            {
+                return ValueTask.FromResult(Security.MeshPeer.ServerOptions(state.Certificates, inbound.Protocol == ListenerProtocol.Http));
+            }
+            catch (AuthenticationException ex)
+            {
+                return ValueTask.FromException<SslServerAuthenticationOptions>(ex);
+            }
+        }
+
         if (state.Current?.Tls.GetValueOrDefault(listener) is not { } tls)
         {
             return ValueTask.FromException<SslServerAuthenticationOptions>(new AuthenticationException($"listener {listener} has no TLS configuration"));

@@ -26,6 +26,9 @@ internal sealed class ListenerSocket : IAsyncDisposable
     private readonly bool mixed;
     private readonly ConnectionKind terminated;
     private readonly Func<string, string?, bool> passesThrough;
+    private readonly Func<string, MeshTlsMode> meshTlsOf;
+    private readonly bool inbound;
+    private readonly bool tcp;
     private readonly ConnectionLimits limits;
     private readonly Action<string> report;
     private readonly ConcurrentDictionary<ConnectionContext, byte> live = new();
@@ -33,7 +36,7 @@ internal sealed class ListenerSocket : IAsyncDisposable
     private readonly Task accepting;
 
     /// <summary>Binds now: an address in use throws here, so the caller can name the listener that failed.</summary>
-    public ListenerSocket(Listener listener, IPEndPoint bind, ListenerCounters counters, ListenerTransport transport, ConnectionLimits? limits = null, Action<string>? report = null, Func<string, string?, bool>? passesThrough = null)
+    public ListenerSocket(Listener listener, IPEndPoint bind, ListenerCounters counters, ListenerTransport transport, ConnectionLimits? limits = null, Action<string>? report = null, Func<string, string?, bool>? passesThrough = null, Func<string, MeshTlsMode>? meshTlsOf = null)
     {
         this.transport = transport;
         this.limits = limits ?? new ConnectionLimits(int.MaxValue, int.MaxValue);
@@ -41,9 +44,14 @@ internal sealed class ListenerSocket : IAsyncDisposable
         this.passesThrough = passesThrough ?? ((_, _) => false);
         feature = new ListenerFeature(listener.Name, counters);
         mixed = listener.Tls is not null && listener.SniRoutes.Count > 0;
-        terminated = listener.Protocol == ListenerProtocol.Tcp ? ConnectionKind.TlsTcp : ConnectionKind.TlsHttp;
-        kind = mixed ? null : listener.Tls is not null ? terminated
-            : listener.Protocol == ListenerProtocol.Tcp ? ConnectionKind.Tcp : null; // null: sniffed per connection
+        // a sidecar's inbound port: its PeerAuthentication mode is read per connection, so a change applies to new
+        // connections without rebinding (and dropping) the listener
+        inbound = listener.Tls is null && listener.Direction == TrafficDirection.Inbound;
+        this.meshTlsOf = meshTlsOf ?? (_ => listener.MeshTls);
+        tcp = listener.Protocol == ListenerProtocol.Tcp;
+        terminated = tcp ? ConnectionKind.TlsTcp : ConnectionKind.TlsHttp;
+        kind = mixed || inbound ? null : listener.Tls is not null ? terminated
+            : tcp ? ConnectionKind.Tcp : null; // null: sniffed per connection
         socket = new Socket(bind.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
         try
         {
@@ -159,7 +167,32 @@ internal sealed class ListenerSocket : IAsyncDisposable
                 return;
             }
 
-            Hand(await ProtocolSniffer.SniffAsync(connection, stop.Token).ConfigureAwait(false), connection);
+            var meshTls = inbound ? meshTlsOf(feature.Name) : MeshTlsMode.MeshTlsNone;
+            if (meshTls != MeshTlsMode.MeshTlsNone)
+            {
+                // PeerAuthentication: a TLS record (0x16) is a mesh peer's mutual TLS, terminated here; plaintext is
+                // served under PERMISSIVE and closed under STRICT (the client sees its connection reset)
+                if (await ProtocolSniffer.StartsWithTlsAsync(connection, stop.Token).ConfigureAwait(false))
+                {
+                    Hand(terminated, connection);
+                    return;
+                }
+
+                if (meshTls == MeshTlsMode.MeshTlsStrict)
+                {
+                    feature.Counters.ConnectionRefusedPlaintext();
+                    connection.Abort();
+                    return;
+                }
+
+                if (tcp)
+                {
+                    Hand(ConnectionKind.Tcp, connection);
+                    return;
+                }
+            }
+
+            Hand(tcp ? ConnectionKind.Tcp : await ProtocolSniffer.SniffAsync(connection, stop.Token).ConfigureAwait(false), connection);
         }
         catch (Exception ex) when (ex is OperationCanceledException or IOException or InvalidOperationException or InvalidDataException)
         {

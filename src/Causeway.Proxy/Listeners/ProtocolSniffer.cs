@@ -15,6 +15,30 @@ internal static class ProtocolSniffer
     /// <summary>How long a client may take to send its first bytes before the connection is dropped.</summary>
     public static readonly TimeSpan FirstBytesTimeout = TimeSpan.FromSeconds(30);
 
+    /// <summary>Whether the connection's first byte opens a TLS handshake record (0x16); nothing is consumed.</summary>
+    public static async Task<bool> StartsWithTlsAsync(ConnectionContext connection, CancellationToken cancel)
+    {
+        var input = connection.Transport.Input;
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancel);
+        timeout.CancelAfter(FirstBytesTimeout);
+        while (true)
+        {
+            var result = await input.ReadAsync(timeout.Token).ConfigureAwait(false);
+            if (!result.Buffer.IsEmpty)
+            {
+                var tls = result.Buffer.FirstSpan[0] == 0x16;
+                input.AdvanceTo(result.Buffer.Start);
+                return tls;
+            }
+
+            input.AdvanceTo(result.Buffer.Start, result.Buffer.End);
+            if (result.IsCompleted)
+            {
+                return false;
+            }
+        }
+    }
+
     /// <summary>HTTP/2 when the connection starts with the whole preface, HTTP/1.1 as soon as it cannot.</summary>
     public static async Task<ConnectionKind> SniffAsync(ConnectionContext connection, CancellationToken cancel)
     {

@@ -28,6 +28,9 @@ public sealed class ProxyState : IDisposable
     /// <summary>The clock of timeouts, ejections and rate limits; tests inject their own.</summary>
     public TimeProvider Time { get; }
 
+    /// <summary>This proxy's workload certificate (from the mesh CA): what its mutual TLS presents and trusts.</summary>
+    public Security.WorkloadCertificateStore Certificates { get; } = new();
+
     public Random Random => random;
 
     /// <summary>How long a connection pool dropped from the configuration lives on for requests in flight.</summary>
@@ -87,7 +90,7 @@ public sealed class ProxyState : IDisposable
                 endpoints.Add(host);
             }
 
-            var upstreamTls = cluster.Tls is null ? null : new Security.UpstreamTlsContext(cluster.Tls);
+            var upstreamTls = cluster.Tls is null ? null : new Security.UpstreamTlsContext(cluster.Tls, Certificates);
             var poolKey = UpstreamPool.KeyOf(cluster.ConnectionPool ?? new ConnectionPool(), upstreamTls);
             if (!newPools.TryGetValue(poolKey, out var pool))
             {

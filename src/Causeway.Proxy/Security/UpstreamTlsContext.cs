@@ -20,11 +20,18 @@ internal sealed class UpstreamTlsContext
     private readonly UpstreamTls source;
     private readonly X509Certificate2Collection? roots;
     private readonly X509Certificate2? clientCertificate;
+    private readonly WorkloadCertificateStore? workload;
 
-    public UpstreamTlsContext(UpstreamTls source)
+    public UpstreamTlsContext(UpstreamTls source, WorkloadCertificateStore? workload = null)
     {
         this.source = source;
+        this.workload = workload;
         Key = Convert.ToHexString(SHA256.HashData(source.ToByteArray()));
+        if (source.IstioMutual)
+        {
+            return; // the workload certificate and the mesh roots are read at each handshake (they rotate)
+        }
+
         try
         {
             if (source.CaCertificates is not null)
@@ -58,6 +65,21 @@ internal sealed class UpstreamTlsContext
         var tls = new SslStream(transport, leaveInnerStreamOpen: false);
         try
         {
+            if (source.IstioMutual)
+            {
+                var mine = workload?.Current ?? throw new AuthenticationException("no workload certificate from the mesh CA yet");
+                await tls.AuthenticateAsClientAsync(new SslClientAuthenticationOptions
+                {
+                    TargetHost = source.Sni,
+                    EnabledSslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
+                    ApplicationProtocols = protocol is null ? null : protocol == SslApplicationProtocol.Http2 ? Http2 : Http11,
+                    ClientCertificateContext = mine.Context,
+                    RemoteCertificateValidationCallback = (_, presented, chain, _) => presented is not null && CertificateChains.ChainsTo(presented, chain, mine.Roots) && MeshPeer(presented),
+                    CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
+                }, cancel).ConfigureAwait(false);
+                return tls;
+            }
+
             await tls.AuthenticateAsClientAsync(new SslClientAuthenticationOptions
             {
                 TargetHost = source.Sni,
@@ -75,6 +97,15 @@ internal sealed class UpstreamTlsContext
             await tls.DisposeAsync().ConfigureAwait(false);
             throw;
         }
+    }
+
+    /// <summary>The server's SPIFFE identity is one the cluster's endpoints run as (by /ns/NS/sa/SA, or a full SAN given).</summary>
+    private bool MeshPeer(X509Certificate presented)
+    {
+        var names = SubjectAltNames.Read(presented as X509Certificate2 ?? X509CertificateLoader.LoadCertificate(presented.GetRawCertData()));
+        return source.SubjectAltNames.Count == 0
+            ? names.Any(n => n.StartsWith("spiffe://", StringComparison.Ordinal))
+            : names.Any(n => source.SubjectAltNames.Any(s => n == s || (s.StartsWith('/') && n.StartsWith("spiffe://", StringComparison.Ordinal) && n.EndsWith(s, StringComparison.Ordinal))));
     }
 
     private bool Verify(object sender, X509Certificate? presented, X509Chain? chain, SslPolicyErrors errors)

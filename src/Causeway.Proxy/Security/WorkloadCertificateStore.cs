@@ -110,6 +110,9 @@ public sealed class WorkloadCertificateStore
     /// <summary>One issued certificate: the leaf with its key, the intermediates, the mesh roots and the SPIFFE identity.</summary>
     public sealed record Issued(X509Certificate2 Certificate, X509Certificate2[] Intermediates, X509Certificate2Collection Roots, string Identity, DateTimeOffset ReceivedAt)
     {
+        /// <summary>The certificate with its intermediates, ready for handshakes on either side (built once).</summary>
+        public System.Net.Security.SslStreamCertificateContext Context { get; } = System.Net.Security.SslStreamCertificateContext.Create(Certificate, [.. Intermediates], offline: true);
+
         public DateTimeOffset NotBefore => Certificate.NotBefore.ToUniversalTime();
 
         public DateTimeOffset NotAfter => Certificate.NotAfter.ToUniversalTime();

@@ -34,11 +34,13 @@ public sealed class IstioMetrics
         var tags = MetricTagValues.Of(SideOf(snapshot, inbound), request, code);
         // At the destination, the caller as its sidecar's metadata exchange header describes it.
         var source = inbound && request is not null ? PeerMetadata.Decode(request.Request.Headers[PeerMetadata.Header].ToString()) : null;
-        var key = new RequestKey(inbound, cluster?.Name ?? "", endpoint?.Source.Workload ?? "", code, flags, grpc, grpcStatus, tags, source?.Workload, source?.Namespace);
+        // At the destination over mutual TLS, the caller's SPIFFE identity from its certificate.
+        var principal = inbound && request?.Connection.ClientCertificate is { } peer ? Principals.GetValue(peer, static c => "spiffe://" + Security.MeshPeer.Of(c).Principal) : null;
+        var key = new RequestKey(inbound, cluster?.Name ?? "", endpoint?.Source.Workload ?? "", code, flags, grpc, grpcStatus, tags, source?.Workload, source?.Namespace, principal);
         if (!requests.TryGetValue(key, out var series))
         {
             series = requests.GetOrAdd(key, k => new RequestSeries(k.Inbound, k.Tags, [
-                .. Labels(snapshot, k.Inbound, cluster, endpoint, grpc ? "grpc" : "http", source),
+                .. Labels(snapshot, k.Inbound, cluster, endpoint, grpc ? "grpc" : "http", source, k.Principal),
                 ("response_code", k.Code.ToString(CultureInfo.InvariantCulture)),
                 ("grpc_response_status", k.Grpc && k.GrpcStatus >= 0 ? k.GrpcStatus.ToString(CultureInfo.InvariantCulture) : ""),
                 ("response_flags", k.Flags)]));
@@ -167,9 +169,13 @@ public sealed class IstioMetrics
     /// Istio's standard labels. reporter: <c>source</c> for a client sidecar or a gateway, <c>destination</c> for a
     /// server sidecar. The proxy's own side comes from its identity; the peer's from the endpoint (for source
     /// reports) or from the caller's metadata exchange header (for destination reports; <c>unknown</c> without one).
-    /// Principals are <c>unknown</c> until mTLS identities land.
+    /// At the destination over mutual TLS, source_principal is the caller's SPIFFE identity and
+    /// connection_security_policy mutual_tls (none over plaintext); the source reporter says unknown, as Istio's does.
     /// </summary>
-    private static List<(string Name, string Value)> Labels(ProxySnapshot? snapshot, bool inbound, Cluster? cluster, UpstreamEndpoint? endpoint, string protocol, PeerMetadata.Peer? caller = null)
+    /// <summary>A connection's peer certificate is read once for its identity, not once per request.</summary>
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<System.Security.Cryptography.X509Certificates.X509Certificate2, string> Principals = new();
+
+    private static List<(string Name, string Value)> Labels(ProxySnapshot? snapshot, bool inbound, Cluster? cluster, UpstreamEndpoint? endpoint, string protocol, PeerMetadata.Peer? caller = null, string? principal = null)
     {
         var me = snapshot?.Proxy;
         var service = cluster?.Service ?? "";
@@ -193,7 +199,7 @@ public sealed class IstioMetrics
         Add(sb, "reporter", inbound ? "destination" : "source");
         Add(sb, "source_workload", source.Workload);
         Add(sb, "source_workload_namespace", source.Namespace);
-        Add(sb, "source_principal", "unknown");
+        Add(sb, "source_principal", principal ?? "unknown");
         Add(sb, "source_app", source.App);
         Add(sb, "source_version", source.Version);
         Add(sb, "source_canonical_service", source.CanonicalService);
@@ -212,7 +218,7 @@ public sealed class IstioMetrics
         Add(sb, "destination_cluster", "Kubernetes");
         Add(sb, "request_protocol", protocol);
         // Plaintext today: Istio reports "none" at the destination without mTLS, and "unknown" at the source.
-        Add(sb, "connection_security_policy", inbound ? "none" : "unknown");
+        Add(sb, "connection_security_policy", inbound ? principal is null ? "none" : "mutual_tls" : "unknown");
         return sb;
     }
 
@@ -232,7 +238,7 @@ public sealed class IstioMetrics
     /// <summary>Prometheus label value escaping: backslash, double quote and line feed.</summary>
     private static string Escape(string value) => value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal).Replace("\n", "\\n", StringComparison.Ordinal);
 
-    private readonly record struct RequestKey(bool Inbound, string Cluster, string Workload, int Code, string Flags, bool Grpc, int GrpcStatus, MetricTagValues Tags, string? SourceWorkload, string? SourceNamespace);
+    private readonly record struct RequestKey(bool Inbound, string Cluster, string Workload, int Code, string Flags, bool Grpc, int GrpcStatus, MetricTagValues Tags, string? SourceWorkload, string? SourceNamespace, string? Principal);
 
     private readonly record struct TcpKey(bool Inbound, string Cluster, string Workload, string Flags, MetricTagValues Tags);
 

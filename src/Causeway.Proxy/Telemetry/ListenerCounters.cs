@@ -13,6 +13,7 @@ public sealed class ListenerCounters(string name)
     private long requests;
     private long overflow;
     private long globalOverflow;
+    private long noFilterChain;
 
     public string Name { get; } = name;
 
@@ -27,6 +28,11 @@ public sealed class ListenerCounters(string name)
 
     /// <summary>Connections closed at once because the proxy held its overall limit (Envoy's downstream_global_cx_overflow).</summary>
     public long ConnectionsOverflowedGlobally => Volatile.Read(ref globalOverflow);
+
+    /// <summary>Plaintext connections closed by a STRICT PeerAuthentication (Envoy's no_filter_chain_match).</summary>
+    public long ConnectionsWithoutFilterChain => Volatile.Read(ref noFilterChain);
+
+    public void ConnectionRefusedPlaintext() => Interlocked.Increment(ref noFilterChain);
 
     public void ConnectionOverflowed(bool overallLimit) => Interlocked.Increment(ref overallLimit ? ref globalOverflow : ref overflow);
 
