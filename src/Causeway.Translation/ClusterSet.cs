@@ -39,7 +39,7 @@ internal sealed class ClusterSet(MeshState mesh, DestinationRuleIndex rules, Pro
         cluster.Tls = UpstreamTlsBuilder.Build(mesh, proxy, cluster, policy.Tls, notices);
 
         var instances = mesh.Registry.Instances(service);
-        cluster.Tls ??= UpstreamTlsBuilder.IstioMutual(cluster, policy.Tls, port.Number, reference.Subset,
+        cluster.Tls ??= UpstreamTlsBuilder.IstioMutual(mesh, cluster, policy.Tls, port, reference.Subset,
             instances.Where(i => subsetLabels is null || subsetLabels.All(l => i.Labels.TryGetValue(l.Key, out var v) && v == l.Value)).ToList());
         var endpoints = EndpointBuilder.Build(cluster, instances, port, subsetLabels);
         LocalityLoadBalancing.Apply(endpoints, cluster, proxy, policy.LoadBalancer?.LocalityLbSetting);

@@ -13,12 +13,22 @@ namespace Causeway.Translation;
 /// </summary>
 internal static class PeerAuthenticationPolicy
 {
-    public static MeshTlsMode ModeFor(MeshState mesh, ProxyRequest proxy, uint port, uint targetPort)
+    public static MeshTlsMode ModeFor(MeshState mesh, ProxyRequest proxy, uint port, uint targetPort) =>
+        ModeFor(mesh, proxy.Namespace, proxy.Labels, port, targetPort);
+
+    /// <summary>The mode for a workload in namespace <paramref name="ns"/> with <paramref name="labels"/>, on its port.</summary>
+    public static MeshTlsMode ModeFor(MeshState mesh, string ns, IReadOnlyDictionary<string, string> labels, uint port, uint targetPort)
     {
-        var policies = mesh.Resources.Select(r => r.Resource).OfType<PeerAuthentication>().ToList();
-        var workload = policies.Where(p => mesh.Names.NamespaceOf(p) == proxy.Namespace && p.Spec.Selector?.MatchLabels is { Count: > 0 } l && ServiceEntryRegistry.Matches(l, proxy.Labels))
+        // read for every endpoint of every cluster: the list is built once per config generation
+        var policies = mesh.Cached(static m => new Policies(m.Resources.Select(r => r.Resource).OfType<PeerAuthentication>().ToList())).All;
+        if (policies.Count == 0)
+        {
+            return MeshTlsMode.MeshTlsPermissive;
+        }
+
+        var workload = policies.Where(p => mesh.Names.NamespaceOf(p) == ns && p.Spec.Selector?.MatchLabels is { Count: > 0 } l && ServiceEntryRegistry.Matches(l, labels))
             .OrderBy(p => p.Name, StringComparer.Ordinal).FirstOrDefault();
-        var ns = policies.Where(p => mesh.Names.NamespaceOf(p) == proxy.Namespace && p.Spec.Selector?.MatchLabels is null or { Count: 0 })
+        var namespaced = policies.Where(p => mesh.Names.NamespaceOf(p) == ns && p.Spec.Selector?.MatchLabels is null or { Count: 0 })
             .OrderBy(p => p.Name, StringComparer.Ordinal).FirstOrDefault();
         var root = policies.Where(p => mesh.Names.NamespaceOf(p) == mesh.Names.RootNamespace && p.Spec.Selector?.MatchLabels is null or { Count: 0 })
             .OrderBy(p => p.Name, StringComparer.Ordinal).FirstOrDefault();
@@ -30,7 +40,7 @@ internal static class PeerAuthenticationPolicy
             portLevel = (ports.GetValueOrDefault(targetPort.ToString(CultureInfo.InvariantCulture)) ?? ports.GetValueOrDefault(port.ToString(CultureInfo.InvariantCulture)))?.Mode;
         }
 
-        var mode = new[] { portLevel, workload?.Spec.Mtls?.Mode, ns?.Spec.Mtls?.Mode, root?.Spec.Mtls?.Mode }
+        var mode = new[] { portLevel, workload?.Spec.Mtls?.Mode, namespaced?.Spec.Mtls?.Mode, root?.Spec.Mtls?.Mode }
             .FirstOrDefault(m => m is not null and not MutualTlsMode.Unset) ?? MutualTlsMode.Permissive;
         return mode switch
         {
@@ -39,4 +49,6 @@ internal static class PeerAuthenticationPolicy
             _ => MeshTlsMode.MeshTlsPermissive,
         };
     }
+
+    private sealed record Policies(List<PeerAuthentication> All);
 }

@@ -22,12 +22,16 @@ internal static class UpstreamTlsBuilder
     /// ISTIO_MUTUAL, or auto mTLS (no DestinationRule tls at all, and every endpoint labelled
     /// security.istio.io/tlsMode=istio, as Istio's injector labels pods with sidecars): the workload certificate, the
     /// mesh root, Istio's SNI outbound_.PORT_.SUBSET_.HOST, and the endpoints' SPIFFE identities as the names the
-    /// server may carry (checked by their /ns/NS/sa/SA part under the mesh root, whatever the trust domain).
+    /// server may carry (checked by their /ns/NS/sa/SA part under the mesh root, whatever the trust domain). Auto
+    /// mTLS also reads the endpoints' PeerAuthentication, as Istio's does: a workload whose port is DISABLE gets
+    /// plaintext. A cluster mixing such endpoints with others gets plaintext to all (Istio decides per endpoint).
     /// </summary>
-    public static UpstreamTls? IstioMutual(Cluster cluster, ClientTlsSettings? tls, uint port, string subset, IReadOnlyList<Registry.WorkloadInstance> endpoints)
+    public static UpstreamTls? IstioMutual(MeshState mesh, Cluster cluster, ClientTlsSettings? tls, Registry.ServicePortModel port, string subset, IReadOnlyList<Registry.WorkloadInstance> endpoints)
     {
         var explicitly = tls?.Mode == ClientTlsMode.IstioMutual;
-        var auto = tls?.Mode is null && endpoints.Count > 0 && endpoints.All(e => e.Labels.TryGetValue(TlsModeLabel, out var m) && m == "istio");
+        var auto = tls?.Mode is null && endpoints.Count > 0 && endpoints.All(e =>
+            e.Labels.TryGetValue(TlsModeLabel, out var m) && m == "istio" &&
+            PeerAuthenticationPolicy.ModeFor(mesh, e.Namespace, e.Labels, port.Number, e.PortFor(port)) != MeshTlsMode.MeshTlsNone);
         if (!explicitly && !auto)
         {
             return null;
@@ -36,7 +40,7 @@ internal static class UpstreamTlsBuilder
         var upstream = new UpstreamTls
         {
             IstioMutual = true,
-            Sni = tls?.Sni ?? $"outbound_.{port}_.{subset}_.{cluster.Service}",
+            Sni = tls?.Sni ?? $"outbound_.{port.Number}_.{subset}_.{cluster.Service}",
             Origin = $"cluster {cluster.Name} ({(explicitly ? "ISTIO_MUTUAL" : "auto mTLS")})",
         };
         upstream.SubjectAltNames.Add(tls?.SubjectAltNames is { Count: > 0 } sans

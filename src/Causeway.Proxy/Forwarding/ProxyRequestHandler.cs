@@ -196,6 +196,8 @@ public sealed class ProxyRequestHandler(ProxyState state, ProxyStats stats, Rand
             Rewrite(route, request), route.RewriteAuthority ?? request.Authority, ForwardedFor(ctx), RequestId(ctx), route, destination)
         {
             WebSocket = upgrade == UpgradeRequest.WebSocket,
+            ForwardedClientCert = scope.Direction == TrafficDirection.Outbound ? null : Security.ForwardedClientCert.For(
+                scope.Direction, ctx.Request, ctx.Connection.ClientCertificate, scope.Direction == TrafficDirection.Inbound ? state.Certificates.Current?.Certificate : null),
         };
         System.Diagnostics.Activity? span = null;
         if (snapshot.Source.Tracing is { } tracing)

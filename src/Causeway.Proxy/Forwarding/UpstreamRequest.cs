@@ -30,6 +30,9 @@ internal sealed class UpstreamRequest(string pathAndQuery, string authority, str
     /// <summary>A WebSocket upgrade, relayed both ways after the 101 (the only upgrade Istio allows).</summary>
     public bool WebSocket { get; init; }
 
+    /// <summary>The x-forwarded-client-cert to send (Istio's XFCC handling per side); null sends none.</summary>
+    public string? ForwardedClientCert { get; init; }
+
     /// <summary>The value of x-envoy-attempt-count; retries (the resilience work) count up from 1.</summary>
     public string AttemptText { get; set; } = "1";
 

@@ -7,7 +7,7 @@ namespace Causeway.Proxy.Forwarding;
 /// Copies the downstream request's headers onto an upstream message, as Envoy's HTTP connection manager does:
 /// hop-by-hop headers are dropped (but <c>TE: trailers</c> stays, gRPC needs it), <c>x-forwarded-for</c> gets the
 /// client's address appended, <c>x-forwarded-proto</c> and <c>x-request-id</c> are set when absent and
-/// <c>x-envoy-attempt-count</c> says which attempt this is. The downstream header collection is only read, never
+/// <c>x-envoy-attempt-count</c> says which attempt this is, <c>x-forwarded-client-cert</c> is as Istio sets it per side. The downstream header collection is only read, never
 /// written: writing unknown headers into Kestrel's collection costs a dictionary per request. Istio's metadata exchange
 /// headers from downstream are never passed on: they are for this proxy, and its own replace them.
 /// </summary>
@@ -51,7 +51,8 @@ internal static class UpstreamRequestHeaders
 
             if (name.Equals("x-forwarded-for", StringComparison.OrdinalIgnoreCase) ||
                 name.Equals("x-request-id", StringComparison.OrdinalIgnoreCase) ||
-                name.Equals("x-envoy-attempt-count", StringComparison.OrdinalIgnoreCase))
+                name.Equals("x-envoy-attempt-count", StringComparison.OrdinalIgnoreCase) ||
+                name.Equals(Security.ForwardedClientCert.Header, StringComparison.OrdinalIgnoreCase))
             {
                 continue; // written below, once
             }
@@ -69,6 +70,11 @@ internal static class UpstreamRequestHeaders
 
         headers.TryAddWithoutValidation("x-request-id", target.RequestId);
         headers.TryAddWithoutValidation("x-envoy-attempt-count", target.AttemptText);
+        if (target.ForwardedClientCert is { } xfcc)
+        {
+            headers.TryAddWithoutValidation(Security.ForwardedClientCert.Header, xfcc);
+        }
+
         if (exchange is not null)
         {
             headers.TryAddWithoutValidation(Telemetry.PeerMetadata.IdHeader, exchange.Id);

@@ -17,6 +17,13 @@ internal sealed class UpstreamTlsContext
 {
     private static readonly List<SslApplicationProtocol> Http2 = [SslApplicationProtocol.Http2];
     private static readonly List<SslApplicationProtocol> Http11 = [SslApplicationProtocol.Http11];
+
+    // Istio's sidecars offer istio-peer-exchange first on mesh connections (the metadata exchange); the server picks
+    // h2 or http/1.1 from the rest. Raw TCP offers nothing: an HTTP server port under PERMISSIVE would refuse a list
+    // without h2 or http/1.1.
+    private static readonly SslApplicationProtocol PeerExchange = new("istio-peer-exchange");
+    private static readonly List<SslApplicationProtocol> MeshHttp2 = [PeerExchange, SslApplicationProtocol.Http2];
+    private static readonly List<SslApplicationProtocol> MeshHttp11 = [PeerExchange, SslApplicationProtocol.Http11];
     private readonly UpstreamTls source;
     private readonly X509Certificate2Collection? roots;
     private readonly X509Certificate2? clientCertificate;
@@ -72,7 +79,7 @@ internal sealed class UpstreamTlsContext
                 {
                     TargetHost = source.Sni,
                     EnabledSslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
-                    ApplicationProtocols = protocol is null ? null : protocol == SslApplicationProtocol.Http2 ? Http2 : Http11,
+                    ApplicationProtocols = protocol is null ? null : protocol == SslApplicationProtocol.Http2 ? MeshHttp2 : MeshHttp11,
                     ClientCertificateContext = mine.Context,
                     RemoteCertificateValidationCallback = (_, presented, chain, _) => presented is not null && CertificateChains.ChainsTo(presented, chain, mine.Roots) && MeshPeer(presented),
                     CertificateRevocationCheckMode = X509RevocationMode.NoCheck,

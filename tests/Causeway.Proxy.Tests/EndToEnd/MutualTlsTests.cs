@@ -1,11 +1,8 @@
 using System.Net;
 using System.Net.Security;
 using System.Net.Sockets;
-using Causeway.ControlPlane;
 using Causeway.ControlPlane.Security;
-using Causeway.Protocol;
 using Causeway.Protocol.V1;
-using Causeway.Proxy.Config;
 using Causeway.Proxy.Tests.Support;
 
 namespace Causeway.Proxy.Tests.EndToEnd;
@@ -19,16 +16,13 @@ namespace Causeway.Proxy.Tests.EndToEnd;
 /// </summary>
 public sealed class MutualTlsTests(Xunit.Abstractions.ITestOutputHelper output) : IAsyncLifetime
 {
-    private readonly DirectoryInfo dir = Directory.CreateTempSubdirectory("causeway-mtls-");
-    private readonly List<string> log = [];
     private readonly HttpClient http = new(new SocketsHttpHandler { UseProxy = false });
     private readonly uint port = (uint)FreePort.Next();
     private Backend httpbin = null!;
 
-    public async Task InitializeAsync()
-    {
-        httpbin = await Backend.StartAsync("httpbin");
-        await Write("mesh.yaml", $$$"""
+    public async Task InitializeAsync() => httpbin = await Backend.StartAsync("httpbin");
+
+    private string MeshYaml() => $$$"""
             apiVersion: networking.istio.io/v1
             kind: ServiceEntry
             metadata: {name: httpbin, namespace: foo}
@@ -63,30 +57,21 @@ public sealed class MutualTlsTests(Xunit.Abstractions.ITestOutputHelper output) 
             spec:
               workloadSelector: {labels: {app: sleep}}
               egress: [{port: {number: {{{port}}}, protocol: HTTP, name: http}, bind: 127.0.83.11, captureMode: NONE, hosts: ["./*"]}]
-            """);
-    }
+            """;
 
     public async Task DisposeAsync()
     {
         http.Dispose();
         await httpbin.DisposeAsync();
-        dir.Delete(true);
     }
 
     [Fact]
     public async Task Sidecars_speak_mutual_tls_and_peer_authentication_and_principals_apply()
     {
-        await using var cp = await ControlPlaneHost.StartAsync(new ControlPlaneOptions
-        {
-            ConfigDirectory = dir.FullName,
-            PushAddress = new IPEndPoint(IPAddress.Loopback, 0),
-            StatusAddress = new IPEndPoint(IPAddress.Loopback, 0),
-            DebounceQuiet = TimeSpan.FromMilliseconds(50),
-            DebounceMax = TimeSpan.FromMilliseconds(300),
-        });
-        await using var server = await StartSidecar(cp, "httpbin");
-        await using var client = await StartSidecar(cp, "sleep");
-        await Eventually.Until(() => server.Host.Certificates.Current is not null && client.Host.Certificates.Current is not null && server.Host.State.Current is not null && client.Host.State.Current is not null, Log);
+        await using var mesh = await PushedMesh.StartAsync(new Dictionary<string, string> { ["mesh.yaml"] = MeshYaml() });
+        var server = await mesh.SidecarAsync("httpbin", "foo");
+        var client = await mesh.SidecarAsync("sleep", "foo");
+        await Eventually.Until(() => server.Ready && client.Ready, mesh.Log);
         var cluster = client.Host.State.Current!.Source.Clusters.Single(c => c.Service == "httpbin.foo.svc.cluster.local");
         Assert.True(cluster.Tls?.IstioMutual, "auto mTLS: the endpoint is labelled tlsMode istio");
         Assert.Equal(["/ns/foo/sa/httpbin"], cluster.Tls!.SubjectAltNames);
@@ -99,13 +84,13 @@ public sealed class MutualTlsTests(Xunit.Abstractions.ITestOutputHelper output) 
         await Assert.ThrowsAnyAsync<Exception>(HandshakeWithoutClientCertificate);
 
         // STRICT (istio.io mutual TLS migration): plaintext is closed, the mesh path still works: it is TLS on the wire
-        await Write("peer.yaml", """
+        mesh.Write("peer.yaml", """
             apiVersion: security.istio.io/v1
             kind: PeerAuthentication
             metadata: {name: default, namespace: foo}
             spec: {mtls: {mode: STRICT}}
             """);
-        await Eventually.Until(() => server.Host.State.Current!.Source.Listeners.Any(l => l.Direction == TrafficDirection.Inbound && l.MeshTls == MeshTlsMode.MeshTlsStrict), Log);
+        await Eventually.Until(() => server.Host.State.Current!.Source.Listeners.Any(l => l.Direction == TrafficDirection.Inbound && l.MeshTls == MeshTlsMode.MeshTlsStrict), mesh.Log);
         await Assert.ThrowsAsync<HttpRequestException>(Plaintext);
         Assert.Equal(HttpStatusCode.OK, await ThroughMesh());
         // the server reports its caller's identity and the connection's security, as Istio's destination reporter does
@@ -117,7 +102,7 @@ public sealed class MutualTlsTests(Xunit.Abstractions.ITestOutputHelper output) 
 
         // Authorization by the caller's certificate (istio.io authz-http): sleep's principal is allowed, then only
         // another one is, and sleep is denied
-        await Write("authz.yaml", """
+        mesh.Write("authz.yaml", """
             apiVersion: security.istio.io/v1
             kind: AuthorizationPolicy
             metadata: {name: httpbin, namespace: foo}
@@ -125,9 +110,9 @@ public sealed class MutualTlsTests(Xunit.Abstractions.ITestOutputHelper output) 
               selector: {matchLabels: {app: httpbin}}
               rules: [{from: [{source: {principals: ["cluster.local/ns/foo/sa/sleep"], namespaces: [foo]}}], to: [{operation: {methods: [GET]}}]}]
             """);
-        await Eventually.Until(() => server.Host.State.Current!.Source.Security?.Authorization.Count == 1, Log);
+        await Eventually.Until(() => server.Host.State.Current!.Source.Security?.Authorization.Count == 1, mesh.Log);
         Assert.Equal(HttpStatusCode.OK, await ThroughMesh());
-        await Write("authz.yaml", """
+        mesh.Write("authz.yaml", """
             apiVersion: security.istio.io/v1
             kind: AuthorizationPolicy
             metadata: {name: httpbin, namespace: foo}
@@ -135,7 +120,7 @@ public sealed class MutualTlsTests(Xunit.Abstractions.ITestOutputHelper output) 
               selector: {matchLabels: {app: httpbin}}
               rules: [{from: [{source: {principals: ["cluster.local/ns/foo/sa/productpage"]}}]}]
             """);
-        await Eventually.Until(async () => await ThroughMesh() == HttpStatusCode.Forbidden, Log);
+        await Eventually.Until(async () => await ThroughMesh() == HttpStatusCode.Forbidden, mesh.Log);
     }
 
     /// <summary>
@@ -145,24 +130,20 @@ public sealed class MutualTlsTests(Xunit.Abstractions.ITestOutputHelper output) 
     [Fact]
     public async Task Rotating_certificates_under_load_loses_no_request()
     {
-        await Write("pool.yaml", """
+        const string pool = """
             apiVersion: networking.istio.io/v1
             kind: DestinationRule
             metadata: {name: httpbin, namespace: foo}
             spec:
               host: httpbin.foo.svc.cluster.local
               trafficPolicy: {connectionPool: {http: {maxRequestsPerConnection: 1}}}
-            """);
-        await using var cp = await ControlPlaneHost.StartAsync(new ControlPlaneOptions
-        {
-            ConfigDirectory = dir.FullName,
-            PushAddress = new IPEndPoint(IPAddress.Loopback, 0),
-            StatusAddress = new IPEndPoint(IPAddress.Loopback, 0),
-            CertificateAuthority = MeshCertificateAuthority.SelfSigned(lifetime: TimeSpan.FromSeconds(4)),
-        });
-        await using var server = await StartSidecar(cp, "httpbin");
-        await using var client = await StartSidecar(cp, "sleep");
-        await Eventually.Until(() => server.Host.Certificates.Current is not null && client.Host.Certificates.Current is not null && server.Host.State.Current is not null && client.Host.State.Current is not null, Log);
+            """;
+        await using var mesh = await PushedMesh.StartAsync(
+            new Dictionary<string, string> { ["mesh.yaml"] = MeshYaml(), ["pool.yaml"] = pool },
+            MeshCertificateAuthority.SelfSigned(lifetime: TimeSpan.FromSeconds(4)));
+        var server = await mesh.SidecarAsync("httpbin", "foo");
+        var client = await mesh.SidecarAsync("sleep", "foo");
+        await Eventually.Until(() => server.Ready && client.Ready, mesh.Log);
         var serials = new HashSet<string>();
         var (ok, failed) = (0, new List<HttpStatusCode>());
         var until = DateTime.UtcNow.AddSeconds(7);
@@ -182,7 +163,7 @@ public sealed class MutualTlsTests(Xunit.Abstractions.ITestOutputHelper output) 
         }
 
         output.WriteLine($"{ok} requests, each a new mutual TLS handshake, across {serials.Count} certificate pairs in 7 s; {failed.Count} failed");
-        Assert.True(failed.Count == 0, $"{failed.Count} of {ok + failed.Count} failed: {string.Join(", ", failed.Distinct())}\n{Log()}");
+        Assert.True(failed.Count == 0, $"{failed.Count} of {ok + failed.Count} failed: {string.Join(", ", failed.Distinct())}\n{mesh.Log()}");
         Assert.True(serials.Count >= 3, $"only {serials.Count} certificate pairs in 7 s"); // renewed at least twice
         Assert.True(ok > 50, $"only {ok} requests");
     }
@@ -214,50 +195,6 @@ public sealed class MutualTlsTests(Xunit.Abstractions.ITestOutputHelper output) 
         if (await tls.ReadAsync(buffer) == 0)
         {
             throw new IOException("closed"); // TLS 1.3: the server's refusal arrives after the client's handshake ends
-        }
-    }
-
-    private Task Write(string name, string yaml)
-    {
-        var path = Path.Combine(dir.FullName, name);
-        File.WriteAllText(path, yaml);
-        File.SetLastWriteTimeUtc(path, DateTime.UtcNow.AddSeconds(Random.Shared.Next(1, 1000)));
-        return Task.CompletedTask;
-    }
-
-    private string Log()
-    {
-        lock (log)
-        {
-            return "log:\n" + string.Join("\n", log);
-        }
-    }
-
-    private async Task<Sidecar> StartSidecar(ControlPlaneHost cp, string name)
-    {
-        var host = await ProxyHost.StartAsync(new ProxyOptions { AdminPort = 0, OutboundAddress = IPAddress.None });
-        void Record(string s)
-        {
-            lock (log)
-            {
-                log.Add($"{name}: {s}");
-            }
-        }
-
-        host.Status += Record;
-        var token = cp.Tokens.Mint(new PushCredential(ProxyRole.Sidecar, "foo", name), TimeSpan.FromHours(1));
-        var client = new ControlPlaneClient(new Uri($"http://127.0.0.1:{cp.PushPort}"), WorkloadIdentity.Sidecar($"{name}.foo"), host, Record, () => token);
-        return new Sidecar(host, client);
-    }
-
-    private sealed class Sidecar(ProxyHost host, ControlPlaneClient client) : IAsyncDisposable
-    {
-        public ProxyHost Host { get; } = host;
-
-        public async ValueTask DisposeAsync()
-        {
-            await client.DisposeAsync();
-            await Host.DisposeAsync();
         }
     }
 }

@@ -3,11 +3,8 @@ using System.Net.Security;
 using System.Net.Sockets;
 using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
-using Causeway.ControlPlane;
 using Causeway.ControlPlane.Security;
-using Causeway.Protocol;
 using Causeway.Protocol.V1;
-using Causeway.Proxy.Config;
 using Causeway.Proxy.Tests.Support;
 
 namespace Causeway.Proxy.Tests.EndToEnd;
@@ -20,16 +17,15 @@ namespace Causeway.Proxy.Tests.EndToEnd;
 public sealed class PushAuthenticationTests : IAsyncLifetime
 {
     private static readonly Dictionary<string, string> IngressLabels = new() { ["istio"] = "ingressgateway" };
-    private readonly DirectoryInfo dir = Directory.CreateTempSubdirectory("causeway-auth-");
     private readonly TestCertificates ca = TestCertificates.NewCa();
-    private readonly List<string> log = [];
     private Backend web = null!;
+    private string meshYaml = "";
 
     public async Task InitializeAsync()
     {
         web = await Backend.StartAsync("web");
         var certificate = ca.Issue("secure.example.com", ["secure.example.com"]);
-        await File.WriteAllTextAsync(Path.Combine(dir.FullName, "mesh.yaml"), MeshYaml.Service("web", "default", [(web, "v1")])
+        meshYaml = MeshYaml.Service("web", "default", [(web, "v1")])
             + TestCertificates.Secret("secure-cert", "istio-system", certificate.CertificatePem, certificate.KeyPem) + """
             ---
             apiVersion: networking.istio.io/v1
@@ -51,24 +47,20 @@ public sealed class PushAuthenticationTests : IAsyncLifetime
               hosts: ["*"]
               gateways: [gw]
               http: [{route: [{destination: {host: web}}]}]
-            """);
+            """;
     }
 
-    public async Task DisposeAsync()
-    {
-        await web.DisposeAsync();
-        dir.Delete(true);
-    }
+    public async Task DisposeAsync() => await web.DisposeAsync();
 
     [Fact]
     public async Task A_gateway_with_a_token_for_its_namespace_gets_its_certificate_and_serves_tls()
     {
-        await using var cp = await StartControlPlane();
-        var token = cp.Tokens.Mint(new PushCredential(ProxyRole.Gateway, "istio-system", null), TimeSpan.FromHours(1));
-        await using var gateway = await StartGateway(cp, "istio-system", token);
-        await Eventually.Until(() => gateway.Host.State.Current?.Listeners.Count == 2, Log);
+        await using var mesh = await StartMesh();
+        var cp = mesh.ControlPlane;
+        var gateway = await StartGateway(mesh, "istio-system");
+        await Eventually.Until(() => gateway.Host.State.Current?.Listeners.Count == 2, mesh.Log);
 
-        Assert.Equal("CN=secure.example.com", await HandshakeAsync(gateway.Ports[8443]));
+        Assert.Equal("CN=secure.example.com", await HandshakeAsync(gateway.Port(8443)));
         var status = JsonDocument.Parse(await new HttpClient().GetStringAsync($"http://127.0.0.1:{cp.StatusPort}/status")).RootElement;
         Assert.Equal("gateway *.istio-system", status.GetProperty("proxies")[0].GetProperty("token").GetString());
     }
@@ -76,23 +68,24 @@ public sealed class PushAuthenticationTests : IAsyncLifetime
     [Fact]
     public async Task A_gateway_without_a_token_gets_its_routes_but_never_a_private_key()
     {
-        await using var cp = await StartControlPlane();
-        await using var gateway = await StartGateway(cp, "istio-system", token: null);
-        await Eventually.Until(() => gateway.Host.State.Current is not null, Log);
+        await using var mesh = await StartMesh();
+        var gateway = await StartGateway(mesh, "istio-system", token: null);
+        await Eventually.Until(() => gateway.Host.State.Current is not null, mesh.Log);
 
         var snapshot = gateway.Host.State.Current!.Source;
         Assert.DoesNotContain("PRIVATE KEY", snapshot.ToString(), StringComparison.Ordinal);
         Assert.Single(snapshot.Listeners); // the plain HTTP server only
         Assert.Contains(snapshot.Notices, n => n.Contains("credentialName secure-cert: withheld", StringComparison.Ordinal) && n.Contains("--token-file", StringComparison.Ordinal));
         using var http = new HttpClient(new SocketsHttpHandler { UseProxy = false });
-        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync($"http://127.0.0.1:{gateway.Ports[8080]}/")).StatusCode);
-        await Assert.ThrowsAnyAsync<SocketException>(() => HandshakeAsync(gateway.Ports[8443])); // nothing listens there
+        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync($"http://127.0.0.1:{gateway.Port(8080)}/")).StatusCode);
+        await Assert.ThrowsAnyAsync<SocketException>(() => HandshakeAsync(gateway.Port(8443))); // nothing listens there
     }
 
     [Fact]
     public async Task Tokens_that_are_forged_expired_or_for_another_namespace_or_role_are_refused_with_the_reason()
     {
-        await using var cp = await StartControlPlane();
+        await using var mesh = await StartMesh();
+        var cp = mesh.ControlPlane;
         var cases = new (string Token, string Namespace, string Reason)[]
         {
             (PushTokenAuthority.Ephemeral().Mint(new PushCredential(ProxyRole.Gateway, "istio-system", null), TimeSpan.FromHours(1)), "istio-system", "the token was not signed with this control plane's key"),
@@ -104,13 +97,9 @@ public sealed class PushAuthenticationTests : IAsyncLifetime
         };
         foreach (var (token, ns, reason) in cases)
         {
-            lock (log)
-            {
-                log.Clear();
-            }
-
-            await using var gateway = await StartGateway(cp, ns, token);
-            await Eventually.Until(() => Logged("refused: " + reason), Log);
+            mesh.ClearLog();
+            await using var gateway = await StartGateway(mesh, ns, token);
+            await Eventually.Until(() => mesh.Logged("refused: " + reason), mesh.Log);
             Assert.Null(gateway.Host.State.Current); // nothing was applied, so nothing leaked
         }
 
@@ -121,53 +110,19 @@ public sealed class PushAuthenticationTests : IAsyncLifetime
     [Fact]
     public async Task A_control_plane_that_requires_tokens_refuses_a_proxy_without_one()
     {
-        await using var cp = await StartControlPlane(requireToken: true);
-        await using var gateway = await StartGateway(cp, "istio-system", token: null);
-        await Eventually.Until(() => Logged("refused: this control plane requires a token"), Log);
+        await using var mesh = await StartMesh(requireToken: true);
+        var gateway = await StartGateway(mesh, "istio-system", token: null);
+        await Eventually.Until(() => mesh.Logged("refused: this control plane requires a token"), mesh.Log);
         Assert.Null(gateway.Host.State.Current);
-        Assert.Empty(cp.Proxies);
+        Assert.Empty(mesh.ControlPlane.Proxies);
     }
 
-    private bool Logged(string text)
-    {
-        lock (log)
-        {
-            return log.Any(l => l.Contains(text, StringComparison.Ordinal));
-        }
-    }
+    private Task<PushedMesh> StartMesh(bool requireToken = false) =>
+        PushedMesh.StartAsync(new Dictionary<string, string> { ["mesh.yaml"] = meshYaml }, requireToken: requireToken);
 
-    private string Log()
-    {
-        lock (log)
-        {
-            return "log:\n" + string.Join("\n", log);
-        }
-    }
-
-    private Task<ControlPlaneHost> StartControlPlane(bool requireToken = false) => ControlPlaneHost.StartAsync(new ControlPlaneOptions
-    {
-        ConfigDirectory = dir.FullName,
-        PushAddress = new IPEndPoint(IPAddress.Loopback, 0),
-        StatusAddress = new IPEndPoint(IPAddress.Loopback, 0),
-        RequireToken = requireToken,
-    });
-
-    private async Task<Gateway> StartGateway(ControlPlaneHost cp, string ns, string? token)
-    {
-        var ports = new Dictionary<uint, int> { [8080] = FreePort.Next(), [8443] = FreePort.Next() };
-        var host = await ProxyHost.StartAsync(new ProxyOptions { AdminPort = 0, GatewayAddress = IPAddress.Loopback, PortMap = ports });
-        void Record(string s)
-        {
-            lock (log)
-            {
-                log.Add(s);
-            }
-        }
-
-        host.Status += Record;
-        var client = new ControlPlaneClient(new Uri($"http://127.0.0.1:{cp.PushPort}"), WorkloadIdentity.Gateway(IngressLabels, "gateway", ns), host, Record, () => token);
-        return new Gateway(host, client, ports);
-    }
+    /// <summary>The ingress gateway in NS, with a token for it unless one (or null: none) is given.</summary>
+    private static Task<PushedProxy> StartGateway(PushedMesh mesh, string ns, string? token = "") =>
+        mesh.GatewayAsync("gateway", ns, IngressLabels, new Dictionary<uint, int> { [8080] = FreePort.Next(), [8443] = FreePort.Next() }, token);
 
     /// <summary>The subject of the certificate the gateway serves for secure.example.com.</summary>
     private static async Task<string> HandshakeAsync(int port)
@@ -181,18 +136,5 @@ public sealed class PushAuthenticationTests : IAsyncLifetime
             RemoteCertificateValidationCallback = (_, certificate, _, _) => certificate is not null,
         });
         return X509CertificateLoader.LoadCertificate(tls.RemoteCertificate!.GetRawCertData()).Subject;
-    }
-
-    private sealed class Gateway(ProxyHost host, ControlPlaneClient client, Dictionary<uint, int> ports) : IAsyncDisposable
-    {
-        public ProxyHost Host { get; } = host;
-
-        public IReadOnlyDictionary<uint, int> Ports { get; } = ports;
-
-        public async ValueTask DisposeAsync()
-        {
-            await client.DisposeAsync();
-            await Host.DisposeAsync();
-        }
     }
 }
