@@ -164,11 +164,7 @@ internal static class RequestSecurityPolicy
             }
         }
 
-        if (rule.FromCookies is { Count: > 0 })
-        {
-            notices.Add($"RequestAuthentication {name}: fromCookies is not supported; tokens are looked for in the other locations only");
-        }
-
+        translated.FromCookies.Add(rule.FromCookies ?? []);
         return translated;
     }
 

@@ -96,6 +96,7 @@ public sealed class ProxyRequestHandler(ProxyState state, ProxyStats stats, Rand
                 RemoteIp = ctx.Connection.RemoteIpAddress?.ToString() ?? "",
                 DestinationIp = ctx.Connection.LocalIpAddress?.ToString() ?? "",
                 DestinationPort = scope.Listener.Port,
+                ServerName = ctx.Features.Get<ITlsHandshakeFeature>()?.HostName,
                 Method = request.Method,
                 Path = request.Path,
                 Host = request.Authority,

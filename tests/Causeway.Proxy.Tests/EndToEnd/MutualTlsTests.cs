@@ -121,6 +121,26 @@ public sealed class MutualTlsTests(Xunit.Abstractions.ITestOutputHelper output) 
               rules: [{from: [{source: {principals: ["cluster.local/ns/foo/sa/productpage"]}}]}]
             """);
         await Eventually.Until(async () => await ThroughMesh() == HttpStatusCode.Forbidden, mesh.Log);
+
+        // connection.sni is the SNI the caller sent: Istio's outbound_.PORT_.SUBSET_.HOST for a mesh caller
+        mesh.Write("authz.yaml", $$$"""
+            apiVersion: security.istio.io/v1
+            kind: AuthorizationPolicy
+            metadata: {name: httpbin, namespace: foo}
+            spec:
+              selector: {matchLabels: {app: httpbin}}
+              rules: [{when: [{key: connection.sni, values: ["outbound_.{{{port}}}_._.httpbin.foo.svc.cluster.local"]}]}]
+            """);
+        await Eventually.Until(async () => await ThroughMesh() == HttpStatusCode.OK, mesh.Log);
+        mesh.Write("authz.yaml", """
+            apiVersion: security.istio.io/v1
+            kind: AuthorizationPolicy
+            metadata: {name: httpbin, namespace: foo}
+            spec:
+              selector: {matchLabels: {app: httpbin}}
+              rules: [{when: [{key: connection.sni, values: ["*.other.svc.cluster.local"]}]}]
+            """);
+        await Eventually.Until(async () => await ThroughMesh() == HttpStatusCode.Forbidden, mesh.Log);
     }
 
     /// <summary>

@@ -224,6 +224,33 @@ public sealed class RequestSecurityTests : IAsyncLifetime
     }
 
     /// <summary>
+    /// fromHeaders, fromParams and fromCookies replace the default locations (Envoy's jwt_authn): a token is looked
+    /// for only there, so a bad bearer token is then not read at all; a token from a cookie is checked like any other.
+    /// </summary>
+    [Fact]
+    public async Task Tokens_are_read_only_from_the_configured_headers_params_and_cookies()
+    {
+        var authn = RequestAuthentication(outputPayload: true, """
+            fromHeaders: [{name: x-jwt, prefix: "Token "}]
+                fromParams: [jwt]
+                fromCookies: [session]
+            """);
+        await using var gateway = await ProxyUnderTest.GatewayAsync(GatewayYaml(authn), Ingress, 8080);
+        var valid = Token(key);
+
+        var fromCookie = await Send(gateway, "/headers", headers: ("Cookie", $"theme=dark; session={valid}"));
+        Assert.Equal(HttpStatusCode.OK, fromCookie.Status);
+        Assert.True(JsonDocument.Parse(fromCookie.Body).RootElement.GetProperty("headers").TryGetProperty("x-jwt-payload", out _), fromCookie.Body);
+        Assert.Equal((HttpStatusCode.Unauthorized, "Jwt is expired"), await Send(gateway, "/headers", headers: ("Cookie", "session=" + Token(key, expires: DateTime.UtcNow.AddMinutes(-5)))));
+        Assert.Equal(HttpStatusCode.OK, (await Send(gateway, "/headers", headers: ("x-jwt", "Token " + valid))).Status);
+        Assert.Equal(HttpStatusCode.OK, (await Send(gateway, "/headers?jwt=" + valid)).Status);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await Send(gateway, "/headers?jwt=deadbeef")).Status);
+        var ignored = await Send(gateway, "/headers", token: "deadbeef"); // Authorization is not a configured location
+        Assert.Equal(HttpStatusCode.OK, ignored.Status);
+        Assert.False(JsonDocument.Parse(ignored.Body).RootElement.GetProperty("headers").TryGetProperty("x-jwt-payload", out _), ignored.Body);
+    }
+
+    /// <summary>
     /// Malicious tokens: the RS256 key used as an HS256 secret (algorithm confusion), "alg: none", a forged "kid",
     /// broken base64, deep or huge JSON, and random segment soup. Each is refused with 401 (or the request never fits,
     /// 431), never accepted and never a 500; the gateway serves a valid token afterwards.
@@ -436,7 +463,7 @@ public sealed class RequestSecurityTests : IAsyncLifetime
 
         """;
 
-    private string RequestAuthentication(bool outputPayload)
+    private string RequestAuthentication(bool outputPayload, string locations = "")
     {
         var jwk = JsonWebKeyConverter.ConvertFromRSASecurityKey(new RsaSecurityKey(key.ExportParameters(false)) { KeyId = "k1" });
         var jwks = JsonSerializer.Serialize(new { keys = new[] { new { kty = "RSA", kid = "k1", alg = "RS256", use = "sig", n = jwk.N, e = jwk.E } } });
@@ -452,6 +479,7 @@ public sealed class RequestSecurityTests : IAsyncLifetime
                 jwks: '{{{jwks}}}'
                 {{{(outputPayload ? "outputPayloadToHeader: x-jwt-payload" : "")}}}
                 outputClaimToHeaders: [{header: x-jwt-group, claim: groups}]
+                {{{locations}}}
 
             """;
     }

@@ -6,12 +6,15 @@ using ProtoJwtRule = Causeway.Protocol.V1.JwtRule;
 
 namespace Causeway.Proxy.Security.Authorization;
 
+/// <summary>Where a token may be: a header (after its prefix), a query parameter or a cookie.</summary>
+internal readonly record struct TokenLocation(string? Header, string Prefix, string? Param, string? Cookie);
+
 /// <summary>Why a presented token was refused (answered 401), in Envoy's words.</summary>
 internal sealed record JwtFailure(string Message, string Details);
 
 /// <summary>
 /// Istio's RequestAuthentication as Envoy's jwt_authn filter runs it: a token is looked for where the rules say
-/// (by default <c>Authorization: Bearer</c>, then the <c>access_token</c> query parameter); no token passes with no
+/// (by default <c>Authorization: Bearer</c>, then the <c>access_token</c> query parameter; else fromHeaders, fromParams and fromCookies); no token passes with no
 /// identity; a token that is malformed, from an issuer no rule names, badly signed, expired, not yet valid or for
 /// another audience is refused with 401. Signatures, expiry and audiences are checked by
 /// Microsoft.IdentityModel.JsonWebTokens (unsigned "alg: none" tokens are refused); Envoy's 60 s clock skew applies.
@@ -20,7 +23,7 @@ internal sealed class JwtAuthenticator
 {
     private static readonly JsonWebTokenHandler Handler = new();
     private readonly CompiledJwtRule[] rules;
-    private readonly (string? Header, string Prefix, string? Param)[] locations;
+    private readonly TokenLocation[] locations;
 
     public JwtAuthenticator(IEnumerable<ProtoJwtRule> rules)
     {
@@ -80,8 +83,13 @@ internal sealed class JwtAuthenticator
         _ => new("Jwt verification fails", "jwt_authn_access_denied{Jwt_verification_fails}"),
     };
 
-    private static string? Extract(HttpRequest request, (string? Header, string Prefix, string? Param) location)
+    private static string? Extract(HttpRequest request, TokenLocation location)
     {
+        if (location.Cookie is { } cookie)
+        {
+            return request.Cookies.TryGetValue(cookie, out var fromCookie) && fromCookie is { Length: > 0 } c ? c : null;
+        }
+
         if (location.Header is { } header)
         {
             var value = request.Headers[header].ToString();
@@ -126,9 +134,14 @@ internal sealed class JwtAuthenticator
                 ValidateIssuerSigningKey = false,
                 ClockSkew = TimeSpan.FromSeconds(60),
             };
-            Locations = rule.FromHeaders.Count == 0 && rule.FromParams.Count == 0
-                ? [("authorization", "Bearer ", null), (null, "", "access_token")]
-                : [.. rule.FromHeaders.Select(h => ((string?)h.Name.ToLowerInvariant(), h.Prefix, (string?)null)), .. rule.FromParams.Select(p => ((string?)null, "", (string?)p))];
+            Locations = rule.FromHeaders.Count == 0 && rule.FromParams.Count == 0 && rule.FromCookies.Count == 0
+                ? [new("authorization", "Bearer ", null, null), new(null, "", "access_token", null)]
+                :
+                [
+                    .. rule.FromHeaders.Select(h => new TokenLocation(h.Name.ToLowerInvariant(), h.Prefix, null, null)),
+                    .. rule.FromParams.Select(p => new TokenLocation(null, "", p, null)),
+                    .. rule.FromCookies.Select(c => new TokenLocation(null, "", null, c)),
+                ];
         }
 
         public ProtoJwtRule Source { get; }
@@ -137,10 +150,10 @@ internal sealed class JwtAuthenticator
 
         public TokenValidationParameters Parameters { get; }
 
-        public (string? Header, string Prefix, string? Param)[] Locations { get; }
+        public TokenLocation[] Locations { get; }
 
         /// <summary>outputPayloadToHeader, outputClaimToHeaders, and the token removed unless forwardOriginalToken.</summary>
-        public void Apply(HttpRequest request, (string? Header, string Prefix, string? Param) location, JsonWebToken token, JwtIdentity identity)
+        public void Apply(HttpRequest request, TokenLocation location, JsonWebToken token, JwtIdentity identity)
         {
             if (!Source.ForwardOriginalToken && location.Header is { } header)
             {
