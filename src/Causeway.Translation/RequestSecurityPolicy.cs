@@ -37,7 +37,14 @@ internal static class RequestSecurityPolicy
             }
         }
 
-        return security.Authorization.Count == 0 && security.JwtRules.Count == 0 ? null : security;
+        if (security.Authorization.Count == 0 && security.JwtRules.Count == 0)
+        {
+            return null;
+        }
+
+        // Istio applies gatewayTopology to gateways; a sidecar trusts only its peer
+        security.NumTrustedProxies = proxy.Role == ProxyRole.Gateway ? mesh.Settings.NumTrustedProxies : 0;
+        return security;
     }
 
     private static IEnumerable<(LoadedResource Source, T Resource)> Selecting<T>(MeshState mesh, ProxyRequest proxy,

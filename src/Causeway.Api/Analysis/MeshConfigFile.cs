@@ -88,6 +88,23 @@ public static class MeshConfigFile
         return (root.GetString("accessLogFile") ?? "", string.Equals(root.GetString("accessLogEncoding"), "JSON", StringComparison.OrdinalIgnoreCase));
     }
 
+    /// <summary>
+    /// MeshConfig <c>defaultConfig.gatewayTopology.numTrustedProxies</c>: how many proxies in front of the gateways
+    /// append to X-Forwarded-For (0, Istio's default, when unset); anything but a non-negative integer throws.
+    /// </summary>
+    public static uint NumTrustedProxies(string yaml)
+    {
+        if (YamlDocumentReader.Read(yaml).FirstOrDefault()?.Root is not YamlMap root ||
+            ((root.Get("defaultConfig") as YamlMap)?.Get("gatewayTopology") as YamlMap)?.GetString("numTrustedProxies") is not { } text)
+        {
+            return 0;
+        }
+
+        return uint.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n)
+            ? n
+            : throw new FormatException($"defaultConfig.gatewayTopology.numTrustedProxies must be a non-negative integer, not \"{text}\"");
+    }
+
     /// <summary>MeshConfig's tracing defaults and OpenTelemetry providers; malformed entries throw a FormatException naming the field.</summary>
     public static MeshTracing Tracing(string yaml)
     {

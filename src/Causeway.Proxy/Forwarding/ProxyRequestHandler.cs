@@ -93,7 +93,7 @@ public sealed class ProxyRequestHandler(ProxyState state, ProxyStats stats, Rand
                 Principal = principal,
                 PeerNamespace = peerNamespace,
                 SourceIp = ctx.Connection.RemoteIpAddress?.ToString() ?? "",
-                RemoteIp = ctx.Connection.RemoteIpAddress?.ToString() ?? "",
+                RemoteIp = TrustedClientAddress.From(ctx.Request.Headers["x-forwarded-for"].ToString(), security.TrustedProxies, ctx.Connection.RemoteIpAddress?.ToString() ?? ""),
                 DestinationIp = ctx.Connection.LocalIpAddress?.ToString() ?? "",
                 DestinationPort = scope.Listener.Port,
                 ServerName = ctx.Features.Get<ITlsHandshakeFeature>()?.HostName,

@@ -17,10 +17,16 @@ public sealed record MeshSettings(HttpRetry? DefaultHttpRetryPolicy = null, stri
 {
     public static MeshSettings Default { get; } = new();
 
+    /// <summary>defaultConfig.gatewayTopology.numTrustedProxies: X-Forwarded-For hops a gateway trusts for remote.ip.</summary>
+    public uint NumTrustedProxies { get; init; }
+
     /// <summary>The settings an Istio mesh config file (the <c>mesh</c> key of the istio ConfigMap) gives; a malformed field throws a FormatException naming it.</summary>
     public static MeshSettings Parse(string meshConfigYaml)
     {
         var (logFile, logJson) = MeshConfigFile.AccessLog(meshConfigYaml);
-        return new MeshSettings(MeshConfigFile.DefaultHttpRetryPolicy(meshConfigYaml), logFile, logJson, MeshConfigFile.Tracing(meshConfigYaml), MeshConfigFile.PathNormalization(meshConfigYaml), MeshConfigFile.OutboundTrafficPolicy(meshConfigYaml));
+        return new MeshSettings(MeshConfigFile.DefaultHttpRetryPolicy(meshConfigYaml), logFile, logJson, MeshConfigFile.Tracing(meshConfigYaml), MeshConfigFile.PathNormalization(meshConfigYaml), MeshConfigFile.OutboundTrafficPolicy(meshConfigYaml))
+        {
+            NumTrustedProxies = MeshConfigFile.NumTrustedProxies(meshConfigYaml),
+        };
     }
 }

@@ -5,6 +5,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Causeway.Proxy.Tests.Support;
+using Causeway.Translation.Mesh;
 using CsCheck;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -221,6 +222,36 @@ public sealed class RequestSecurityTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.OK, (await Send(gateway, "/ip", token: valid)).Status);
         Assert.Equal(HttpStatusCode.Forbidden, (await Send(gateway, "/ip", token: Token(key, groups: ["group2"]))).Status);
         Assert.Equal(HttpStatusCode.Forbidden, (await Send(gateway, "/ip")).Status);
+    }
+
+    /// <summary>
+    /// remoteIpBlocks at a gateway behind other proxies (istio.io "Configuring Gateway Network Topology" and the
+    /// ingress "IP-based allow list" task): with MeshConfig defaultConfig.gatewayTopology.numTrustedProxies N, the
+    /// client is the Nth X-Forwarded-For address from the right; with the default 0 a client-written XFF is ignored.
+    /// </summary>
+    [Fact]
+    public async Task Remote_ip_blocks_read_x_forwarded_for_only_as_far_as_the_trusted_proxies_go()
+    {
+        var allowList = Policy("ingress-policy", "istio-system", """
+            selector: {matchLabels: {istio: ingressgateway}}
+            rules: [{from: [{source: {remoteIpBlocks: ["72.9.5.6"]}}]}]
+            """);
+        var settings = MeshSettings.Parse("defaultConfig: {gatewayTopology: {numTrustedProxies: 2}}");
+        Assert.Equal(2u, settings.NumTrustedProxies);
+        await using (var gateway = await ProxyUnderTest.GatewayAsync(GatewayYaml(allowList), settings, Ingress, 8080))
+        {
+            Assert.Equal(HttpStatusCode.OK, (await Send(gateway, "/ip", headers: ("X-Forwarded-For", "56.5.6.7, 72.9.5.6, 98.1.2.3"))).Status);
+            Assert.Equal(HttpStatusCode.Forbidden, (await Send(gateway, "/ip", headers: ("X-Forwarded-For", "72.9.5.6, 98.1.2.3, 1.1.1.1"))).Status);
+            Assert.Equal(HttpStatusCode.Forbidden, (await Send(gateway, "/ip", headers: ("X-Forwarded-For", "72.9.5.6"))).Status); // fewer hops than trusted: the peer
+            Assert.Equal(HttpStatusCode.Forbidden, (await Send(gateway, "/ip")).Status);
+        }
+
+        await using (var gateway = await ProxyUnderTest.GatewayAsync(GatewayYaml(allowList), Ingress, 8080))
+        {
+            Assert.Equal(HttpStatusCode.Forbidden, (await Send(gateway, "/ip", headers: ("X-Forwarded-For", "56.5.6.7, 72.9.5.6"))).Status);
+        }
+
+        Assert.Throws<FormatException>(() => MeshSettings.Parse("defaultConfig: {gatewayTopology: {numTrustedProxies: -1}}"));
     }
 
     /// <summary>

@@ -36,6 +36,10 @@ internal sealed class ProxyUnderTest : IAsyncDisposable
     public static Task<ProxyUnderTest> GatewayAsync(string yaml, IReadOnlyDictionary<string, string> labels, params uint[] configPorts) =>
         StartAsync(yaml, _ => ProxyRequest.Gateway("ingress", "istio-system", labels), configPorts);
 
+    /// <summary>A gateway translated with mesh-wide settings (what --mesh-config gives).</summary>
+    public static Task<ProxyUnderTest> GatewayAsync(string yaml, MeshSettings settings, IReadOnlyDictionary<string, string> labels, params uint[] configPorts) =>
+        StartAsync(yaml, _ => ProxyRequest.Gateway("ingress", "istio-system", labels), configPorts, settings);
+
     /// <summary>A gateway that exports spans to an OTLP/HTTP collector.</summary>
     public static Task<ProxyUnderTest> GatewayAsync(string yaml, IReadOnlyDictionary<string, string> labels, Uri tracingEndpoint, params uint[] configPorts) =>
         StartAsync(yaml, _ => ProxyRequest.Gateway("ingress", "istio-system", labels), configPorts, tracingEndpoint: tracingEndpoint);

@@ -11,7 +11,7 @@ public sealed class AuthorizationInput
 {
     public string SourceIp { get; init; } = "";
 
-    /// <summary>The original client: the first X-Forwarded-For hop at a gateway, else the source address.</summary>
+    /// <summary>The original client: at a gateway with trusted proxies, from X-Forwarded-For (<see cref="TrustedClientAddress"/>); else the source address.</summary>
     public string RemoteIp { get; init; } = "";
 
     public string DestinationIp { get; init; } = "";

@@ -14,7 +14,11 @@ internal sealed class RequestSecurityEnforcement
         Jwt = new JwtAuthenticator(security.JwtRules);
         Http = new CompiledAuthorization(security.Authorization, http: true);
         Tcp = new CompiledAuthorization(security.Authorization, http: false);
+        TrustedProxies = security.NumTrustedProxies;
     }
+
+    /// <summary>X-Forwarded-For hops trusted for remote.ip (see <see cref="TrustedClientAddress"/>).</summary>
+    public uint TrustedProxies { get; }
 
     public JwtAuthenticator Jwt { get; }
 
