@@ -197,6 +197,7 @@ public sealed class ProxyRequestHandler(ProxyState state, ProxyStats stats, Rand
             Rewrite(route, request), route.RewriteAuthority ?? request.Authority, ForwardedFor(ctx), RequestId(ctx), route, destination)
         {
             WebSocket = upgrade == UpgradeRequest.WebSocket,
+            // the outbound side sends none and need not look up the connection's TLS feature on its hot path
             ForwardedClientCert = scope.Direction == TrafficDirection.Outbound ? null : Security.ForwardedClientCert.For(
                 scope.Direction, ctx.Request, ctx.Connection.ClientCertificate, scope.Direction == TrafficDirection.Inbound ? state.Certificates.Current?.Certificate : null),
         };

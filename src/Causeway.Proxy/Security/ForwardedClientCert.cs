@@ -25,7 +25,7 @@ public static class ForwardedClientCert
             return null;
         }
 
-        var element = peer is null ? null : Element(peer, own);
+        var element = peer is null ? null : Cached(peer, own);
         if (direction == TrafficDirection.GatewayIngress)
         {
             return element;
@@ -34,6 +34,23 @@ public static class ForwardedClientCert
         var came = incoming.Headers.TryGetValue(Header, out var values) && values.Count > 0 ? values.ToString() : null;
         return element is null ? came : came is null ? element : came + "," + element;
     }
+
+    /// <summary>A connection's peer certificate: its element is built (hashed, its names parsed) once, not per request; a rotated own certificate rebuilds it.</summary>
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<X509Certificate2, Built> Elements = new();
+
+    private static string Cached(X509Certificate2 peer, X509Certificate2? own)
+    {
+        if (Elements.TryGetValue(peer, out var built) && ReferenceEquals(built.Own, own))
+        {
+            return built.Element;
+        }
+
+        var element = Element(peer, own);
+        Elements.AddOrUpdate(peer, new Built(own, element));
+        return element;
+    }
+
+    private sealed record Built(X509Certificate2? Own, string Element);
 
     /// <summary>One certificate's element, in Envoy's key order; the subject in RFC 2253 form (no space after commas), as Envoy prints it.</summary>
     public static string Element(X509Certificate2 peer, X509Certificate2? own)

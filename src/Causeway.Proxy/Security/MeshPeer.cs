@@ -28,19 +28,30 @@ public static class MeshPeer
         };
     }
 
+    /// <summary>A connection's peer certificate is parsed once for its identity, not once per request.</summary>
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<X509Certificate, PeerIdentity> Identities = new();
+
     /// <summary>The SPIFFE identity of a peer certificate without "spiffe://" (Istio's principal form), and its namespace; nulls without one.</summary>
-    public static (string? Principal, string? Namespace) Of(X509Certificate? certificate)
+    public static (string? Principal, string? Namespace) Of(X509Certificate? certificate) =>
+        certificate is null ? (null, null) : Identities.GetValue(certificate, Parse) is var peer ? (peer.Principal, peer.Namespace) : default;
+
+    /// <summary>The peer's full SPIFFE ID (<c>spiffe://td/ns/NS/sa/SA</c>, as Istio's source_principal label); null without one.</summary>
+    public static string? SpiffeIdOf(X509Certificate? certificate) => certificate is null ? null : Identities.GetValue(certificate, Parse).SpiffeId;
+
+    private static PeerIdentity Parse(X509Certificate certificate)
     {
-        if (certificate is null || Identity(certificate) is not { } spiffe)
+        if (Identity(certificate) is not { } spiffe)
         {
-            return (null, null);
+            return new PeerIdentity(null, null, null);
         }
 
         var principal = spiffe["spiffe://".Length..];
         var parts = principal.Split('/');
         var ns = Array.IndexOf(parts, "ns") is var i and >= 0 && i + 1 < parts.Length ? parts[i + 1] : null;
-        return (principal, ns);
+        return new PeerIdentity(spiffe, principal, ns);
     }
+
+    private sealed record PeerIdentity(string? SpiffeId, string? Principal, string? Namespace);
 
     private static string? Identity(X509Certificate certificate) =>
         SubjectAltNames.Read(certificate as X509Certificate2 ?? X509CertificateLoader.LoadCertificate(certificate.GetRawCertData()))

@@ -35,7 +35,7 @@ public sealed class IstioMetrics
         // At the destination, the caller as its sidecar's metadata exchange header describes it.
         var source = inbound && request is not null ? PeerMetadata.Decode(request.Request.Headers[PeerMetadata.Header].ToString()) : null;
         // At the destination over mutual TLS, the caller's SPIFFE identity from its certificate.
-        var principal = inbound && request?.Connection.ClientCertificate is { } peer ? Principals.GetValue(peer, static c => "spiffe://" + Security.MeshPeer.Of(c).Principal) : null;
+        var principal = inbound ? Security.MeshPeer.SpiffeIdOf(request?.Connection.ClientCertificate) : null;
         var key = new RequestKey(inbound, cluster?.Name ?? "", endpoint?.Source.Workload ?? "", code, flags, grpc, grpcStatus, tags, source?.Workload, source?.Namespace, principal);
         if (!requests.TryGetValue(key, out var series))
         {
@@ -172,9 +172,6 @@ public sealed class IstioMetrics
     /// At the destination over mutual TLS, source_principal is the caller's SPIFFE identity and
     /// connection_security_policy mutual_tls (none over plaintext); the source reporter says unknown, as Istio's does.
     /// </summary>
-    /// <summary>A connection's peer certificate is read once for its identity, not once per request.</summary>
-    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<System.Security.Cryptography.X509Certificates.X509Certificate2, string> Principals = new();
-
     private static List<(string Name, string Value)> Labels(ProxySnapshot? snapshot, bool inbound, Cluster? cluster, UpstreamEndpoint? endpoint, string protocol, PeerMetadata.Peer? caller = null, string? principal = null)
     {
         var me = snapshot?.Proxy;
