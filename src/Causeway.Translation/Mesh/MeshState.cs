@@ -17,7 +17,7 @@ public sealed class MeshState
         Names = names ?? new MeshNames();
         Settings = settings ?? MeshSettings.Default;
         Resources = resources;
-        Registry = registry ?? new ServiceEntryRegistry(resources, Names);
+        Registry = registry ?? CombinedRegistry.For(resources, Names);
         VirtualServices = Of<VirtualService>();
         DestinationRules = Of<DestinationRule>();
         Gateways = Of<Gateway>();
