@@ -19,7 +19,11 @@ namespace Causeway.ControlPlane;
 /// <summary>Where and how the control plane runs.</summary>
 public sealed class ControlPlaneOptions
 {
-    public required string ConfigDirectory { get; init; }
+    /// <summary>The YAML directory to watch, when <see cref="Source"/> is not given.</summary>
+    public string? ConfigDirectory { get; init; }
+
+    /// <summary>Builds the config source with the mesh settings (the Kubernetes API); null: <see cref="ConfigDirectory"/>.</summary>
+    public Func<MeshSettings, Task<IConfigSource>>? Source { get; init; }
 
     /// <summary>The push server's address: gRPC over cleartext HTTP/2 (istiod's plaintext xDS port is 15010).</summary>
     public IPEndPoint PushAddress { get; init; } = new(IPAddress.Loopback, 15010);
@@ -55,12 +59,12 @@ public sealed class ControlPlaneOptions
 /// </summary>
 public sealed class ControlPlaneHost : IAsyncDisposable
 {
-    private readonly DirectoryConfigSource source;
+    private readonly IConfigSource source;
     private readonly PushServer push;
     private readonly WebApplication status;
     private readonly MeshDashboard dashboard;
 
-    private ControlPlaneHost(DirectoryConfigSource source, PushServer push, WebApplication status, int statusPort, PushTokenAuthority tokens, MeshDashboard dashboard)
+    private ControlPlaneHost(IConfigSource source, PushServer push, WebApplication status, int statusPort, PushTokenAuthority tokens, MeshDashboard dashboard)
     {
         this.dashboard = dashboard;
         Tokens = tokens;
@@ -99,7 +103,10 @@ public sealed class ControlPlaneHost : IAsyncDisposable
 
     public static async Task<ControlPlaneHost> StartAsync(ControlPlaneOptions options)
     {
-        var source = new DirectoryConfigSource(options.ConfigDirectory, options.DebounceQuiet, options.DebounceMax, options.Settings);
+        var source = options.Source is { } make
+            ? await make(options.Settings ?? MeshSettings.Default).ConfigureAwait(false)
+            : new DirectoryConfigSource(options.ConfigDirectory ?? throw new ArgumentException("a config directory or a source is needed", nameof(options)),
+                options.DebounceQuiet, options.DebounceMax, options.Settings);
         var tokens = options.Tokens ?? PushTokenAuthority.Ephemeral();
         var ca = options.CertificateAuthority ?? MeshCertificateAuthority.SelfSigned();
         var push = await PushServer.StartAsync(options.PushAddress, () => source.Current, tokens, options.RequireToken, ca).ConfigureAwait(false);
@@ -112,7 +119,7 @@ public sealed class ControlPlaneHost : IAsyncDisposable
         });
         var app = builder.Build();
         ControlPlaneHost? host = null;
-        var dashboard = new MeshDashboard(() => source.Current, () => push.Proxies, source.Directory, options.ScrapeInterval);
+        var dashboard = new MeshDashboard(() => source.Current, () => push.Proxies, source.Location, options.ScrapeInterval);
         app.Run(async ctx =>
         {
             if (await DashboardEndpoints.TryServeAsync(ctx, dashboard).ConfigureAwait(false))
@@ -161,7 +168,7 @@ public sealed class ControlPlaneHost : IAsyncDisposable
             json.WriteStartObject();
             json.WriteNumber("generation", config.Number);
             json.WriteString("loadedAt", config.LoadedAt);
-            json.WriteString("configDirectory", source.Directory);
+            json.WriteString(source is DirectoryConfigSource ? "configDirectory" : "configSource", source.Location);
             json.WriteNumber("resources", config.Mesh.Resources.Count);
             var gc = GC.GetGCMemoryInfo();
             json.WriteStartObject("memory");

@@ -13,7 +13,7 @@ namespace Causeway.ControlPlane.Config;
 /// <c>kubectl apply</c> leaves the stored object alone: when a file has errors, every resource that file held at the
 /// last good load and no longer yields validly is kept as it was. A resource removed from a clean file is removed.
 /// </summary>
-public sealed class DirectoryConfigSource : IAsyncDisposable
+public sealed class DirectoryConfigSource : IConfigSource
 {
     private readonly string directory;
     private readonly TimeSpan quiet;
@@ -40,6 +40,8 @@ public sealed class DirectoryConfigSource : IAsyncDisposable
     public ConfigGeneration Current { get; private set; }
 
     public string Directory => directory;
+
+    public string Location => directory;
 
     /// <summary>Raised after each load that changed something, with the new generation.</summary>
     public event Action<ConfigGeneration>? Changed;

@@ -52,16 +52,17 @@ internal sealed class Backend : IAsyncDisposable
     /// <summary>Methods of the requests received, in order.</summary>
     public List<string> Methods { get; } = [];
 
-    public static async Task<Backend> StartAsync(string name, int http1Port = 0)
+    public static async Task<Backend> StartAsync(string name, int http1Port = 0, IPAddress? address = null)
     {
+        address ??= IPAddress.Loopback;
         var http1 = http1Port > 0 ? http1Port : FreePort.Next();
         var http2 = FreePort.Next();
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.ConfigureKestrel(o =>
         {
-            o.Listen(IPAddress.Loopback, http1, l => l.Protocols = HttpProtocols.Http1);
-            o.Listen(IPAddress.Loopback, http2, l => l.Protocols = HttpProtocols.Http2);
+            o.Listen(address, http1, l => l.Protocols = HttpProtocols.Http1);
+            o.Listen(address, http2, l => l.Protocols = HttpProtocols.Http2);
         });
         var app = builder.Build();
         var backend = new Backend(app, name, http1, http2);

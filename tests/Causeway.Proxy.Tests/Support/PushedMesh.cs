@@ -1,9 +1,11 @@
 using System.Net;
 using Causeway.ControlPlane;
+using Causeway.ControlPlane.Config;
 using Causeway.ControlPlane.Security;
 using Causeway.Protocol;
 using Causeway.Protocol.V1;
 using Causeway.Proxy.Config;
+using Causeway.Translation.Mesh;
 
 namespace Causeway.Proxy.Tests.Support;
 
@@ -27,7 +29,8 @@ public sealed class PushedMesh : IAsyncDisposable
     public ControlPlaneHost ControlPlane { get; }
 
     /// <summary>Writes the files, then starts the control plane on them (short debounce, loopback ports).</summary>
-    public static async Task<PushedMesh> StartAsync(IReadOnlyDictionary<string, string> files, MeshCertificateAuthority? ca = null, bool requireToken = false)
+    public static async Task<PushedMesh> StartAsync(
+        IReadOnlyDictionary<string, string> files, MeshCertificateAuthority? ca = null, bool requireToken = false, Func<MeshSettings, Task<IConfigSource>>? source = null)
     {
         var directory = System.IO.Directory.CreateTempSubdirectory("causeway-mesh-");
         foreach (var (name, yaml) in files)
@@ -44,6 +47,7 @@ public sealed class PushedMesh : IAsyncDisposable
             DebounceMax = TimeSpan.FromMilliseconds(300),
             CertificateAuthority = ca,
             RequireToken = requireToken,
+            Source = source,
         });
         return new PushedMesh(directory, controlPlane);
     }
