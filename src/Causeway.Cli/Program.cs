@@ -25,6 +25,7 @@ internal static class Program
             TokenCommand.Create(),
             ProxyConfigCommand.Create(),
             ExplainCommand.Create(),
+            IptablesCommand.Create(),
             LocalCommands.Up(),
             LocalCommands.Demo(),
         };

@@ -8,6 +8,9 @@ namespace Causeway.Protocol;
 /// </summary>
 public sealed record WorkloadIdentity(ProxyRole Role, string Name, string Namespace, IReadOnlyDictionary<string, string> Labels)
 {
+    /// <summary>A sidecar whose workload's traffic iptables redirects to it (see <c>causeway iptables</c>).</summary>
+    public bool Captured { get; init; }
+
     public static WorkloadIdentity Sidecar(string workload)
     {
         var dot = workload.LastIndexOf('.');

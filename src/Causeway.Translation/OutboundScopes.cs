@@ -21,8 +21,8 @@ internal sealed class OutboundScopes(MeshState mesh)
     public Part Get(ProxyRequest proxy)
     {
         var key = labelsMatter
-            ? $"{proxy.Namespace}|{proxy.Locality}|{string.Join(",", proxy.Labels.OrderBy(l => l.Key, StringComparer.Ordinal).Select(l => l.Key + "=" + l.Value))}"
-            : $"{proxy.Namespace}|{proxy.Locality}";
+            ? $"{proxy.Namespace}|{proxy.Locality}|{proxy.Captured}|{string.Join(",", proxy.Labels.OrderBy(l => l.Key, StringComparer.Ordinal).Select(l => l.Key + "=" + l.Value))}"
+            : $"{proxy.Namespace}|{proxy.Locality}|{proxy.Captured}";
         return parts.GetOrAdd(key, _ => new Lazy<Part>(() => Build(proxy))).Value;
     }
 

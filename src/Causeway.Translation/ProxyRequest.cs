@@ -18,6 +18,9 @@ public sealed record ProxyRequest(
     /// </summary>
     public bool MayReadSecrets { get; init; } = true;
 
+    /// <summary>The workload's traffic is captured by iptables: the sidecar gets the virtual outbound and inbound listeners.</summary>
+    public bool Captured { get; init; }
+
     public static ProxyRequest Sidecar(string name, string ns, IReadOnlyDictionary<string, string> labels, string address = "") =>
         new(ProxyRole.Sidecar, name, ns, labels, address);
 

@@ -61,6 +61,7 @@ public static class ProxySnapshotBuilder
         // The proxy's own part (identity and inbound side), hashed on its own, then the shared outbound half.
         var shared = OutboundScopes.For(mesh).Get(proxy);
         SidecarListeners.BuildInbound(mesh, proxy, snapshot, clusters);
+        SidecarListeners.BuildCapture(proxy, snapshot, clusters);
         clusters.WriteTo(snapshot);
         var own = (SnapshotVersion.Of(snapshot), SnapshotVersion.OfStructure(snapshot));
         var inboundListeners = snapshot.Listeners.ToList();

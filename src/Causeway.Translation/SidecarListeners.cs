@@ -94,6 +94,47 @@ internal static class SidecarListeners
                 listener.Tcp = tcp;
             }
         }
+
+        if (proxy.Captured)
+        {
+            // Envoy's virtualOutbound: what iptables redirects lands here and goes to the listener for its original
+            // port; a port no service has is passed through under ALLOW_ANY and closed under REGISTRY_ONLY
+            // (BlackHoleCluster), as Istio's filter chains on 15001 do.
+            var route = new TcpRoute();
+            if (!registryOnly)
+            {
+                route.Clusters.Add(new WeightedCluster { Cluster = clusters.AddPassthrough(), Weight = 100 });
+            }
+
+            snapshot.Listeners.Add(new Listener
+            {
+                Name = "virtualOutbound", Port = VirtualOutboundPort, Protocol = ListenerProtocol.Tcp, Direction = TrafficDirection.Outbound, Capture = true, Tcp = route,
+            });
+        }
+    }
+
+    /// <summary>Where istio-iptables redirects captured traffic: outbound to 15001, inbound to 15006.</summary>
+    public const uint VirtualOutboundPort = 15001;
+
+    public const uint VirtualInboundPort = 15006;
+
+    /// <summary>Istio's cluster for inbound traffic to a port no service declares: to the application at the original destination.</summary>
+    public const string InboundPassthrough = "InboundPassthroughCluster";
+
+    /// <summary>Envoy's virtualInbound for a captured sidecar: declared ports go to their inbound listeners, the rest straight to the application.</summary>
+    public static void BuildCapture(ProxyRequest proxy, ProxySnapshot snapshot, ClusterSet clusters)
+    {
+        if (!proxy.Captured)
+        {
+            return;
+        }
+
+        clusters.AddInbound(new Cluster { Name = InboundPassthrough, Protocol = "AUTO", OriginalDestination = true }, new ClusterEndpoints { Cluster = InboundPassthrough });
+        snapshot.Listeners.Add(new Listener
+        {
+            Name = "virtualInbound", Port = VirtualInboundPort, Protocol = ListenerProtocol.Tcp, Direction = TrafficDirection.Inbound, Capture = true,
+            Tcp = new TcpRoute { Clusters = { new WeightedCluster { Cluster = InboundPassthrough, Weight = 100 } } },
+        });
     }
 
     /// <summary>

@@ -32,6 +32,23 @@ internal sealed class NetworkNamespace : IAsyncDisposable
         return ns;
     }
 
+    /// <summary>
+    /// Joins this namespace to a bridge in <paramref name="node"/> (a node's pod network) with a veth pair: the pod
+    /// end gets <paramref name="cidr"/> and the default route, so every address (a Service's VIP included) is
+    /// routable and iptables in the pod decides where it really goes.
+    /// </summary>
+    public async Task AttachAsync(NetworkNamespace node, string cidr)
+    {
+        var id = Interlocked.Increment(ref counter).ToString(CultureInfo.InvariantCulture);
+        await node.TryExecAsync("ip", "link", "add", "br0", "type", "bridge");
+        await node.ExecAsync("ip", "link", "set", "br0", "up");
+        await RunAsync("ip", "link", "add", $"cwp{id}", "netns", Name, "type", "veth", "peer", "name", $"cwn{id}", "netns", node.Name);
+        await node.ExecAsync("ip", "link", "set", $"cwn{id}", "master", "br0", "up");
+        await ExecAsync("ip", "addr", "add", cidr, "dev", $"cwp{id}");
+        await ExecAsync("ip", "link", "set", $"cwp{id}", "up");
+        await ExecAsync("ip", "route", "add", "default", "dev", $"cwp{id}");
+    }
+
     /// <summary>Runs a command inside the namespace to completion; returns its standard output, failing on a non-zero exit.</summary>
     public Task<string> ExecAsync(params string[] command) => RunAsync("ip", ["netns", "exec", Name, .. command]);
 

@@ -4,6 +4,7 @@ using System.Text.Json;
 using Causeway.Api.Model.Common;
 using Causeway.ControlPlane;
 using Causeway.ControlPlane.Security;
+using Causeway.Kubernetes;
 using Causeway.Translation.Mesh;
 
 namespace Causeway.Cli.Commands;
@@ -13,7 +14,9 @@ internal static class ControlPlaneCommands
 {
     public static Command ControlPlane()
     {
-        var config = new Option<string>("--config") { Description = "Directory of Istio YAML, watched for changes.", Required = true };
+        var config = new Option<string?>("--config") { Description = "Directory of Istio YAML, watched for changes." };
+        var kubernetes = new Option<bool>("--kubernetes") { Description = "Read the mesh from the Kubernetes API instead of a directory: Services, EndpointSlices, Pods and every Istio kind, listed and watched (in a pod: its service account; elsewhere --kubeconfig, KUBECONFIG or ~/.kube/config)." };
+        var kubeconfig = new Option<string?>("--kubeconfig") { Description = "The kubeconfig file for --kubernetes (its current context)." };
         var push = new Option<string>("--push-address") { Description = "Where proxies connect (gRPC over cleartext HTTP/2), as IP:PORT.", DefaultValueFactory = _ => "127.0.0.1:15010" };
         var status = new Option<string>("--status-address") { Description = "The status endpoint (/status as JSON, /ready), as IP:PORT.", DefaultValueFactory = _ => "127.0.0.1:15014" };
         var quiet = new Option<string>("--debounce") { Description = "Push a change once the config has been quiet this long (Go duration).", DefaultValueFactory = _ => "100ms" };
@@ -24,9 +27,9 @@ internal static class ControlPlaneCommands
         var caDir = new Option<string?>("--ca-dir") { Description = "The mesh CA in Istio's cacerts layout (ca-cert.pem, ca-key.pem, root-cert.pem, cert-chain.pem); without it a self-signed root is made at start." };
         var trustDomain = new Option<string>("--trust-domain") { Description = "The SPIFFE trust domain of workload identities.", DefaultValueFactory = _ => "cluster.local" };
         var certTtl = new Option<string>("--workload-cert-ttl") { Description = "How long workload certificates are valid (Go duration); proxies renew them at half of it.", DefaultValueFactory = _ => "24h" };
-        var command = new Command("control-plane", "Run the control plane: watch a directory of Istio YAML and push each proxy its configuration.")
+        var command = new Command("control-plane", "Run the control plane: watch a directory of Istio YAML (or the Kubernetes API) and push each proxy its configuration.")
         {
-            config, push, status, quiet, max, meshConfig, tokenKey, requireToken, caDir, trustDomain, certTtl,
+            config, kubernetes, kubeconfig, push, status, quiet, max, meshConfig, tokenKey, requireToken, caDir, trustDomain, certTtl,
         };
         command.SetAction(async (parse, cancel) =>
         {
@@ -42,11 +45,34 @@ internal static class ControlPlaneCommands
                 return 2;
             }
 
-            var directory = parse.GetValue(config)!;
-            if (!Directory.Exists(directory))
+            var directory = parse.GetValue(config);
+            var fromKubernetes = parse.GetValue(kubernetes);
+            if ((directory is null) == !fromKubernetes)
+            {
+                await Console.Error.WriteLineAsync("give one config source: --config DIRECTORY or --kubernetes").ConfigureAwait(false);
+                return 2;
+            }
+
+            if (directory is not null && !Directory.Exists(directory))
             {
                 await Console.Error.WriteLineAsync($"--config {directory}: no such directory").ConfigureAwait(false);
                 return 2;
+            }
+
+            KubernetesConnection? cluster = null;
+            if (fromKubernetes)
+            {
+                try
+                {
+                    cluster = KubernetesConnection.Create(parse.GetValue(kubeconfig));
+                }
+                catch (Exception ex) when (ex is k8s.Exceptions.KubeConfigException or IOException or UnauthorizedAccessException)
+                {
+                    await Console.Error.WriteLineAsync($"--kubernetes: no usable API server configuration: {ex.Message}").ConfigureAwait(false);
+                    return 2;
+                }
+
+                Console.WriteLine($"causeway control-plane: listing the mesh from {cluster.Server} ...");
             }
 
             MeshSettings? settings = null;
@@ -102,6 +128,8 @@ internal static class ControlPlaneCommands
                 host = await ControlPlaneHost.StartAsync(new ControlPlaneOptions
                 {
                     ConfigDirectory = directory,
+                    Source = cluster is null ? null : async meshSettings => await KubernetesConfigSource.StartAsync(
+                        cluster, meshSettings, quietPeriod.Value, maxDelay.Value, Lifetime.Print).ConfigureAwait(false),
                     PushAddress = pushAddress,
                     StatusAddress = statusAddress,
                     DebounceQuiet = quietPeriod.Value,
@@ -120,7 +148,7 @@ internal static class ControlPlaneCommands
 
             await using var running = host;
             host.Status += Lifetime.Print;
-            Console.WriteLine($"causeway control-plane: {host.Config.Mesh.Resources.Count} resources from {directory} ({host.Config.Rejected.Count} rejected); " +
+            Console.WriteLine($"causeway control-plane: {host.Config.Mesh.Resources.Count} resources from {directory ?? cluster!.Server.ToString()} ({host.Config.Rejected.Count} rejected); " +
                               $"proxies connect to http://{pushAddress.Address}:{host.PushPort}, status at http://{statusAddress.Address}:{host.StatusPort}/status, " +
                               $"dashboard at http://{statusAddress.Address}:{host.StatusPort}/dashboard");
             await Lifetime.WaitForStopAsync(cancel).ConfigureAwait(false);

@@ -65,7 +65,7 @@ public sealed class StaticConfigSource : IAsyncDisposable
                 return;
             }
 
-            var snapshot = ProxySnapshotBuilder.Build(generation.Mesh, request);
+            var snapshot = ProxySnapshotBuilder.Build(generation.Mesh, request with { Captured = identity.Captured });
             if (snapshot.Version == AppliedVersion)
             {
                 return;

@@ -44,12 +44,12 @@ public sealed class SnapshotCache
             return null;
         }
 
-        var built = ProxySnapshotBuilder.BuildVersioned(config.Mesh, request with { MayReadSecrets = authenticated });
+        var built = ProxySnapshotBuilder.BuildVersioned(config.Mesh, request with { MayReadSecrets = authenticated, Captured = hello.Captured });
         return new Entry(built.Snapshot, built.Structure);
     }
 
     private static string KeyOf(Hello hello, bool authenticated) =>
-        $"{hello.Role}|{authenticated}|{hello.Name}|{hello.Namespace}|{string.Join(",", hello.Labels.OrderBy(l => l.Key, StringComparer.Ordinal).Select(l => l.Key + "=" + l.Value))}";
+        $"{hello.Role}|{authenticated}|{hello.Captured}|{hello.Name}|{hello.Namespace}|{string.Join(",", hello.Labels.OrderBy(l => l.Key, StringComparer.Ordinal).Select(l => l.Key + "=" + l.Value))}";
 
     public sealed record Entry(ProxySnapshot Snapshot, string Structure);
 }

@@ -52,6 +52,11 @@ public sealed class ProxyCommandLine
         DefaultValueFactory = _ => "127.0.0.1",
     };
 
+    public Option<bool> Capture { get; } = new("--capture")
+    {
+        Description = "The workload's traffic is redirected to this sidecar by iptables (causeway iptables, in the pod's init container): listen on 15001 for outbound and 15006 for inbound and route each connection by its original destination, as Envoy's virtual listeners do. Run the proxy as the uid the rules exclude (1337).",
+    };
+
     public Option<string> GatewayAddress { get; } = new("--gateway-address")
     {
         Description = "Address gateway listeners bind to.",
@@ -90,7 +95,7 @@ public sealed class ProxyCommandLine
     public T AddTo<T>(T command)
         where T : Command
     {
-        foreach (var option in new Option[] { ControlPlane, TokenFile, Role, Workload, GatewayLabels, GatewayNamespace, TracingEndpoint, AdminPort, OutboundAddress, GatewayAddress, PortMap, MaxConnections, MaxConnectionsPerListener })
+        foreach (var option in new Option[] { ControlPlane, TokenFile, Role, Workload, GatewayLabels, GatewayNamespace, TracingEndpoint, AdminPort, OutboundAddress, Capture, GatewayAddress, PortMap, MaxConnections, MaxConnectionsPerListener })
         {
             command.Options.Add(option);
         }
@@ -120,7 +125,7 @@ public sealed class ProxyCommandLine
             return null;
         }
 
-        return WorkloadIdentity.Sidecar(name);
+        return WorkloadIdentity.Sidecar(name) with { Captured = parse.GetValue(Capture) };
     }
 
     /// <summary>The control plane's address when one was given and is an absolute URL; the reason on standard error otherwise.</summary>

@@ -91,7 +91,7 @@ public sealed class ControlPlaneClient : IAsyncDisposable
     private async Task<bool> StreamOnceAsync(CancellationToken cancel)
     {
         var outgoing = Channel.CreateUnbounded<ProxyMessage>(new UnboundedChannelOptions { SingleReader = true });
-        var hello = new Hello { Role = identity.Role, Name = identity.Name, Namespace = identity.Namespace, AppliedVersion = host.State.Current?.Version ?? "", AdminAddress = $"127.0.0.1:{host.AdminPort}" };
+        var hello = new Hello { Role = identity.Role, Name = identity.Name, Namespace = identity.Namespace, AppliedVersion = host.State.Current?.Version ?? "", AdminAddress = $"127.0.0.1:{host.AdminPort}", Captured = identity.Captured };
         foreach (var (k, v) in identity.Labels)
         {
             hello.Labels[k] = v;

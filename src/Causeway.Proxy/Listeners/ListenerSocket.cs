@@ -15,11 +15,12 @@ namespace Causeway.Proxy.Listeners;
 /// closed at once; when the process is out of file descriptors, accepting backs off (100 ms doubling to 1 s) instead
 /// of spinning, while the connections already open keep being served. Removing the listener closes the socket and
 /// drains its connections: HTTP ones are asked to close after the request in flight, TCP relays end, and whatever is
-/// left after <see cref="DrainTime"/> is aborted.
+/// left after <see cref="DrainTime"/> is aborted. A captured sidecar's listeners have no socket of their own: the
+/// capture listener (15001, 15006) hands each connection to the one for its original destination's port.
 /// </summary>
 internal sealed class ListenerSocket : IAsyncDisposable
 {
-    private readonly Socket socket;
+    private readonly Socket? socket;
     private readonly ListenerTransport transport;
     private readonly ListenerFeature feature;
     private readonly ConnectionKind? kind;
@@ -31,13 +32,19 @@ internal sealed class ListenerSocket : IAsyncDisposable
     private readonly bool tcp;
     private readonly ConnectionLimits limits;
     private readonly Action<string> report;
+    private readonly Func<IPEndPoint, ListenerSocket?>? dispatch;
     private readonly ConcurrentDictionary<ConnectionContext, byte> live = new();
     private readonly CancellationTokenSource stop = new();
     private readonly Task accepting;
 
-    /// <summary>Binds now: an address in use throws here, so the caller can name the listener that failed.</summary>
-    public ListenerSocket(Listener listener, IPEndPoint bind, ListenerCounters counters, ListenerTransport transport, ConnectionLimits? limits = null, Action<string>? report = null, Func<string, string?, bool>? passesThrough = null, Func<string, MeshTlsMode>? meshTlsOf = null)
+    /// <summary>
+    /// Binds now (an address in use throws here, so the caller can name the listener that failed); with no address,
+    /// takes only the connections a capture listener hands it. <paramref name="dispatch"/>: this is a capture listener,
+    /// and it names the listener for an original destination (null: this one's own route takes it).
+    /// </summary>
+    public ListenerSocket(Listener listener, IPEndPoint? bind, ListenerCounters counters, ListenerTransport transport, ConnectionLimits? limits = null, Action<string>? report = null, Func<string, string?, bool>? passesThrough = null, Func<string, MeshTlsMode>? meshTlsOf = null, Func<IPEndPoint, ListenerSocket?>? dispatch = null)
     {
+        this.dispatch = dispatch;
         this.transport = transport;
         this.limits = limits ?? new ConnectionLimits(int.MaxValue, int.MaxValue);
         this.report = report ?? (_ => { });
@@ -52,6 +59,12 @@ internal sealed class ListenerSocket : IAsyncDisposable
         terminated = tcp ? ConnectionKind.TlsTcp : ConnectionKind.TlsHttp;
         kind = mixed || inbound ? null : listener.Tls is not null ? terminated
             : tcp ? ConnectionKind.Tcp : null; // null: sniffed per connection
+        if (bind is null)
+        {
+            accepting = Task.CompletedTask;
+            return;
+        }
+
         socket = new Socket(bind.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
         try
         {
@@ -77,7 +90,8 @@ internal sealed class ListenerSocket : IAsyncDisposable
     /// <summary>How long a removed listener's connections may finish what they are doing before they are cut.</summary>
     public static TimeSpan DrainTime { get; set; } = TimeSpan.FromSeconds(10);
 
-    public IPEndPoint Bound { get; }
+    /// <summary>Where it listens; null for a captured sidecar's listener that has no socket of its own.</summary>
+    public IPEndPoint? Bound { get; }
 
     /// <summary>Connections accepted here and not yet closed.</summary>
     public int Connections => live.Count;
@@ -90,7 +104,7 @@ internal sealed class ListenerSocket : IAsyncDisposable
             Socket accepted;
             try
             {
-                accepted = await socket.AcceptAsync(stop.Token).ConfigureAwait(false);
+                accepted = await socket!.AcceptAsync(stop.Token).ConfigureAwait(false);
                 backoff = TimeSpan.Zero;
             }
             catch (SocketException ex) when (ex.SocketErrorCode is SocketError.TooManyOpenSockets or SocketError.NoBufferSpaceAvailable)
@@ -124,34 +138,42 @@ internal sealed class ListenerSocket : IAsyncDisposable
                 continue;
             }
 
-            if (!limits.TryOpen(live.Count, out var overallLimit))
-            {
-                feature.Counters.ConnectionOverflowed(overallLimit);
-                accepted.Dispose(); // past a limit: closed at once, as Envoy's connection limits do
-                continue;
-            }
+            // A capture listener: the listener for the port the application dialled takes the connection.
+            var target = dispatch is not null && OriginalDestination.Of(accepted) is { } original ? dispatch(original) ?? this : this;
+            target.Take(accepted);
+        }
+    }
 
-            accepted.NoDelay = true;
-            var connection = transport.Contexts.Create(accepted);
-            connection.Features.Set(feature);
-            OriginalDestination.Attach(connection.Features);
-            live.TryAdd(connection, 0);
-            connection.ConnectionClosed.Register(static state =>
+    /// <summary>Serves a connection accepted here or handed over by the capture listener.</summary>
+    private void Take(Socket accepted)
+    {
+        if (!limits.TryOpen(live.Count, out var overallLimit))
+        {
+            feature.Counters.ConnectionOverflowed(overallLimit);
+            accepted.Dispose(); // past a limit: closed at once, as Envoy's connection limits do
+            return;
+        }
+
+        accepted.NoDelay = true;
+        var connection = transport.Contexts.Create(accepted);
+        connection.Features.Set(feature);
+        OriginalDestination.Attach(connection.Features);
+        live.TryAdd(connection, 0);
+        connection.ConnectionClosed.Register(static state =>
+        {
+            var (set, c, l) = ((ConcurrentDictionary<ConnectionContext, byte>, ConnectionContext, ConnectionLimits))state!;
+            if (set.TryRemove(c, out _))
             {
-                var (set, c, l) = ((ConcurrentDictionary<ConnectionContext, byte>, ConnectionContext, ConnectionLimits))state!;
-                if (set.TryRemove(c, out _))
-                {
-                    l.Closed();
-                }
-            }, (live, connection, limits));
-            if (kind is { } known)
-            {
-                Hand(known, connection);
+                l.Closed();
             }
-            else
-            {
-                _ = SniffThenHandAsync(connection);
-            }
+        }, (live, connection, limits));
+        if (kind is { } known)
+        {
+            Hand(known, connection);
+        }
+        else
+        {
+            _ = SniffThenHandAsync(connection);
         }
     }
 
@@ -211,7 +233,7 @@ internal sealed class ListenerSocket : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await stop.CancelAsync().ConfigureAwait(false);
-        socket.Dispose();
+        socket?.Dispose();
         try
         {
             await accepting.ConfigureAwait(false);

@@ -44,7 +44,7 @@ internal sealed class OriginalDestination(Socket? socket) : IOriginalDestination
     /// The original destination of a connection, or null when it was not redirected (the socket's own address:
     /// connecting there would loop back into the proxy).
     /// </summary>
-    private static IPEndPoint? Of(Socket socket)
+    internal static IPEndPoint? Of(Socket socket)
     {
         if (socket.LocalEndPoint is not IPEndPoint local)
         {
