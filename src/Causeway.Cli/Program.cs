@@ -26,6 +26,7 @@ internal static class Program
             ProxyConfigCommand.Create(),
             ExplainCommand.Create(),
             IptablesCommand.Create(),
+            KubeInjectCommand.Create(),
             LocalCommands.Up(),
             LocalCommands.Demo(),
         };

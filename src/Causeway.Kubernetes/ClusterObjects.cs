@@ -37,6 +37,20 @@ public sealed class ClusterObjects
         }
     }
 
+    /// <summary>A namespace's labels as last listed or watched (null: no such namespace), for injection's istio-injection check.</summary>
+    public IReadOnlyDictionary<string, string>? NamespaceLabels(string ns)
+    {
+        Entry? entry;
+        lock (gate)
+        {
+            objects.TryGetValue($"/api/v1/namespaces/{ns}", out entry);
+        }
+
+        return entry?.Object["metadata"]?["labels"] is System.Text.Json.Nodes.JsonObject labels
+            ? labels.Where(l => l.Value is not null).ToDictionary(l => l.Key, l => l.Value!.ToString(), StringComparer.Ordinal)
+            : entry is null ? null : new Dictionary<string, string>();
+    }
+
     /// <summary>A full list of one kind: what it holds replaces every object of that kind (deletions missed while disconnected go too).</summary>
     public void Replace(WatchedKind kind, IReadOnlyList<JsonObject> items)
     {

@@ -17,6 +17,10 @@ internal static class ControlPlaneCommands
         var config = new Option<string?>("--config") { Description = "Directory of Istio YAML, watched for changes." };
         var kubernetes = new Option<bool>("--kubernetes") { Description = "Read the mesh from the Kubernetes API instead of a directory: Services, EndpointSlices, Pods and every Istio kind, listed and watched (in a pod: its service account; elsewhere --kubeconfig, KUBECONFIG or ~/.kube/config)." };
         var kubeconfig = new Option<string?>("--kubeconfig") { Description = "The kubeconfig file for --kubernetes (its current context)." };
+        var webhook = new Option<string?>("--webhook-address") { Description = "With --kubernetes: serve the admission webhooks (POST /validate for Istio kinds, POST /inject for pods) over HTTPS here, as IP:PORT (istiod uses 15017), with a certificate from the mesh CA for --webhook-names." };
+        var webhookNames = new Option<string>("--webhook-names") { Description = "The DNS names the API server calls the webhooks by, comma-separated.", DefaultValueFactory = _ => "causeway.causeway-system.svc,causeway.causeway-system.svc.cluster.local" };
+        var injectImage = new Option<string>("--inject-image") { Description = "The image injected sidecars run.", DefaultValueFactory = _ => new InjectionSettings().Image };
+        var injectControlPlane = new Option<string>("--inject-control-plane") { Description = "The push address injected sidecars connect to (this control plane's Service).", DefaultValueFactory = _ => new InjectionSettings().ControlPlane };
         var push = new Option<string>("--push-address") { Description = "Where proxies connect (gRPC over cleartext HTTP/2), as IP:PORT.", DefaultValueFactory = _ => "127.0.0.1:15010" };
         var status = new Option<string>("--status-address") { Description = "The status endpoint (/status as JSON, /ready), as IP:PORT.", DefaultValueFactory = _ => "127.0.0.1:15014" };
         var quiet = new Option<string>("--debounce") { Description = "Push a change once the config has been quiet this long (Go duration).", DefaultValueFactory = _ => "100ms" };
@@ -29,7 +33,7 @@ internal static class ControlPlaneCommands
         var certTtl = new Option<string>("--workload-cert-ttl") { Description = "How long workload certificates are valid (Go duration); proxies renew them at half of it.", DefaultValueFactory = _ => "24h" };
         var command = new Command("control-plane", "Run the control plane: watch a directory of Istio YAML (or the Kubernetes API) and push each proxy its configuration.")
         {
-            config, kubernetes, kubeconfig, push, status, quiet, max, meshConfig, tokenKey, requireToken, caDir, trustDomain, certTtl,
+            config, kubernetes, kubeconfig, webhook, webhookNames, injectImage, injectControlPlane, push, status, quiet, max, meshConfig, tokenKey, requireToken, caDir, trustDomain, certTtl,
         };
         command.SetAction(async (parse, cancel) =>
         {
@@ -122,13 +126,21 @@ internal static class ControlPlaneCommands
                 return 2;
             }
 
+            IPEndPoint? webhookAddress = null;
+            if (parse.GetValue(webhook) is { } webhookText && (!fromKubernetes || !IPEndPoint.TryParse(webhookText, out webhookAddress)))
+            {
+                await Console.Error.WriteLineAsync("--webhook-address is IP:PORT, with --kubernetes").ConfigureAwait(false);
+                return 2;
+            }
+
+            KubernetesConfigSource? kubernetesSource = null;
             ControlPlaneHost host;
             try
             {
                 host = await ControlPlaneHost.StartAsync(new ControlPlaneOptions
                 {
                     ConfigDirectory = directory,
-                    Source = cluster is null ? null : async meshSettings => await KubernetesConfigSource.StartAsync(
+                    Source = cluster is null ? null : async meshSettings => kubernetesSource = await KubernetesConfigSource.StartAsync(
                         cluster, meshSettings, quietPeriod.Value, maxDelay.Value, Lifetime.Print).ConfigureAwait(false),
                     PushAddress = pushAddress,
                     StatusAddress = statusAddress,
@@ -148,6 +160,18 @@ internal static class ControlPlaneCommands
 
             await using var running = host;
             host.Status += Lifetime.Print;
+            WebhookServer? webhooks = null;
+            if (webhookAddress is not null && kubernetesSource is not null)
+            {
+                var names = parse.GetValue(webhookNames)!.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+                var injection = new InjectionSettings { Image = parse.GetValue(injectImage)!, ControlPlane = parse.GetValue(injectControlPlane)! };
+                var objects = kubernetesSource.Objects;
+                webhooks = await WebhookServer.StartAsync(webhookAddress, ca.IssueServing(names, [webhookAddress.Address]), injection,
+                    ns => objects.NamespaceLabels(ns), Lifetime.Print).ConfigureAwait(false);
+                Console.WriteLine($"causeway control-plane: admission webhooks at https://{webhookAddress.Address}:{webhooks.Port}/validate and /inject, certificate for {string.Join(", ", names)} from the mesh CA");
+            }
+
+            await using var runningWebhooks = webhooks;
             Console.WriteLine($"causeway control-plane: {host.Config.Mesh.Resources.Count} resources from {directory ?? cluster!.Server.ToString()} ({host.Config.Rejected.Count} rejected); " +
                               $"proxies connect to http://{pushAddress.Address}:{host.PushPort}, status at http://{statusAddress.Address}:{host.StatusPort}/status, " +
                               $"dashboard at http://{statusAddress.Address}:{host.StatusPort}/dashboard");

@@ -161,6 +161,37 @@ public sealed class MeshCertificateAuthority : IDisposable
         return (pem, notAfter);
     }
 
+    /// <summary>
+    /// A serving certificate with its key for the control plane's own TLS endpoints (istiod's DNS certificate for
+    /// istiod.istio-system.svc): the admission webhooks, which the API server calls trusting this CA's root.
+    /// </summary>
+    public X509Certificate2 IssueServing(IEnumerable<string> dnsNames, IEnumerable<System.Net.IPAddress>? addresses = null)
+    {
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var names = dnsNames.ToList();
+        var request = new CertificateRequest($"CN={names.FirstOrDefault() ?? "causeway"}", key, HashAlgorithmName.SHA256);
+        var san = new SubjectAlternativeNameBuilder();
+        names.ForEach(san.AddDnsName);
+        foreach (var address in addresses ?? [])
+        {
+            san.AddIpAddress(address);
+        }
+
+        request.CertificateExtensions.Add(san.Build());
+        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, true));
+        request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature | X509KeyUsageFlags.KeyEncipherment, true));
+        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.1")], false));
+        var now = DateTimeOffset.UtcNow;
+        var notAfter = now.AddYears(1) > signer.NotAfter ? signer.NotAfter : now.AddYears(1);
+        var serial = RandomNumberGenerator.GetBytes(16);
+        serial[0] &= 0x7f;
+        using var certificate = request.Create(signer, now.AddMinutes(-1), notAfter, serial);
+        using var withKey = certificate.CopyWithPrivateKey(key);
+
+        // Through PKCS#12 so the key is usable by the TLS stack on every platform (an ephemeral key is not on all).
+        return X509CertificateLoader.LoadPkcs12(withKey.Export(X509ContentType.Pkcs12), null);
+    }
+
     private static void CheckKey(PublicKey key)
     {
         if (key.GetECDsaPublicKey() is { } ec)

@@ -23,7 +23,7 @@ namespace Causeway.Proxy.Tests.Kubernetes;
 /// status subresource; errors as Status objects. Restartable on the same port with its storage kept and its watch
 /// history lost, as an API server restart looks to a watcher.
 /// </summary>
-public sealed class FakeApiServer : IAsyncDisposable
+public sealed partial class FakeApiServer : IAsyncDisposable
 {
     private readonly Lock gate = new();
     private readonly Dictionary<(string Group, string Plural), ApiKind> kinds = [];
@@ -50,6 +50,8 @@ public sealed class FakeApiServer : IAsyncDisposable
             new("discovery.k8s.io", "v1", "endpointslices", "EndpointSlice", true),
             new("apps", "v1", "deployments", "Deployment", true),
             new("apiextensions.k8s.io", "v1", "customresourcedefinitions", "CustomResourceDefinition", false),
+            new("admissionregistration.k8s.io", "v1", "mutatingwebhookconfigurations", "MutatingWebhookConfiguration", false),
+            new("admissionregistration.k8s.io", "v1", "validatingwebhookconfigurations", "ValidatingWebhookConfiguration", false),
         })
         {
             kinds[(k.Group, k.Plural)] = k;
@@ -476,12 +478,31 @@ public sealed class FakeApiServer : IAsyncDisposable
     private async Task CreateAsync(HttpContext ctx, ApiKind kind, string? ns)
     {
         var body = await ReadBodyAsync(ctx);
+        if (string.IsNullOrEmpty(body["metadata"]?["name"]?.GetValue<string>()) && body["metadata"]?["generateName"]?.GetValue<string>() is { Length: > 0 } prefix)
+        {
+            body["metadata"]!["name"] = prefix + Guid.NewGuid().ToString("N")[..5]; // as a ReplicaSet's pods are named
+        }
+
         var name = body["metadata"]?["name"]?.GetValue<string>();
         if (string.IsNullOrEmpty(name))
         {
             await WriteStatusAsync(ctx, 422, "Invalid", $"{kind.Kind} is invalid: metadata.name: Required value");
             return;
         }
+
+        if (kind.Namespaced && body["metadata"] is JsonObject created)
+        {
+            created["namespace"] ??= ns ?? "default";
+        }
+
+        var admitted = await AdmitAsync(kind, ns, name, body, null, "CREATE");
+        if (admitted.Denied is { } denied)
+        {
+            await WriteStatusAsync(ctx, denied.Code, "BadRequest", denied.Message, kind, name);
+            return;
+        }
+
+        body = admitted.Object;
 
         JsonNode? result = null;
         lock (gate)
@@ -505,6 +526,33 @@ public sealed class FakeApiServer : IAsyncDisposable
         {
             await WriteStatusAsync(ctx, 415, "UnsupportedMediaType", $"the fake API server does not take {contentType} patches");
             return;
+        }
+
+        if (sub is null && HasWebhooks())
+        {
+            // Admission sees the object as it would be stored: a patch merged into the current one first.
+            JsonObject? preview = null;
+            JsonObject? current = null;
+            lock (gate)
+            {
+                if (objects.TryGetValue(Key(kind, ns, name), out var old))
+                {
+                    current = (JsonObject)old.Object.DeepClone();
+                    preview = patch ? (JsonObject)MergePatch(old.Object.DeepClone(), body)! : body;
+                }
+            }
+
+            if (preview is not null)
+            {
+                var admitted = await AdmitAsync(kind, ns, name, preview, current, "UPDATE");
+                if (admitted.Denied is { } denied)
+                {
+                    await WriteStatusAsync(ctx, denied.Code, "BadRequest", denied.Message, kind, name);
+                    return;
+                }
+
+                (body, patch) = (admitted.Object, false);
+            }
         }
 
         var (code, result) = Update(kind, ns, name, sub, body, patch);
