@@ -95,6 +95,8 @@ public sealed class ControlPlaneHost : IAsyncDisposable
     /// <summary>The mesh CA: its root is what proxies trust for each other's certificates.</summary>
     public MeshCertificateAuthority CertificateAuthority { get; private init; } = null!;
 
+    private bool ownsCertificateAuthority;
+
     public ConfigGeneration Config => source.Current;
 
     public IReadOnlyCollection<ProxyStream> Proxies => push.Proxies;
@@ -149,7 +151,7 @@ public sealed class ControlPlaneHost : IAsyncDisposable
         }
 
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault();
-        host = new ControlPlaneHost(source, push, app, address is null ? options.StatusAddress.Port : new Uri(address).Port, tokens, dashboard) { CertificateAuthority = ca };
+        host = new ControlPlaneHost(source, push, app, address is null ? options.StatusAddress.Port : new Uri(address).Port, tokens, dashboard) { CertificateAuthority = ca, ownsCertificateAuthority = options.CertificateAuthority is null };
         foreach (var rejected in source.Current.Rejected)
         {
             host.Report("rejected: " + rejected);
@@ -224,6 +226,9 @@ public sealed class ControlPlaneHost : IAsyncDisposable
         await push.DisposeAsync().ConfigureAwait(false);
         await status.StopAsync().ConfigureAwait(false);
         await status.DisposeAsync().ConfigureAwait(false);
-        CertificateAuthority.Dispose();
+        if (ownsCertificateAuthority)
+        {
+            CertificateAuthority.Dispose(); // one given in the options may be shared (replicas with one CA)
+        }
     }
 }

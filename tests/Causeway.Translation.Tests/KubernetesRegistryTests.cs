@@ -145,6 +145,29 @@ public class KubernetesRegistryTests
     }
 
     [Fact]
+    public void A_selected_pod_serves_a_numeric_target_port_as_it_is_and_a_named_one_by_its_container_port()
+    {
+        // The endpoints controller's rule: targetPort 8080 is 8080 whatever the pod's container ports are called;
+        // targetPort "web" is the pod's container port named web (a Service port name says nothing about the pod).
+        const string yaml = """
+            apiVersion: v1
+            kind: Service
+            metadata: {name: shop, namespace: shop}
+            spec: {selector: {app: shop}, ports: [{name: http, port: 80, targetPort: 8080}, {name: grpc, port: 81, targetPort: web}, {name: tcp-plain, port: 82}]}
+            ---
+            apiVersion: v1
+            kind: Pod
+            metadata: {name: shop-1, namespace: shop, labels: {app: shop}}
+            spec: {containers: [{name: app, ports: [{name: http, containerPort: 9000}, {name: web, containerPort: 9443}]}]}
+            status: {podIP: 10.1.0.5, phase: Running, conditions: [{type: Ready, status: "True"}]}
+            """;
+        var sim = TestMesh.Load(yaml, Client).Sidecar("client-1", "shop", ("app", "client"));
+        Assert.Equal(8080u, Assert.Single(sim.Endpoints("outbound|80||shop.shop.svc.cluster.local")).Port);
+        Assert.Equal(9443u, Assert.Single(sim.Endpoints("outbound|81||shop.shop.svc.cluster.local")).Port);
+        Assert.Equal(82u, Assert.Single(sim.Endpoints("outbound|82||shop.shop.svc.cluster.local")).Port);
+    }
+
+    [Fact]
     public void Headless_services_go_to_the_original_destination_and_external_names_resolve_by_dns()
     {
         const string yaml = """

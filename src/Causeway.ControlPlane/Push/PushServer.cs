@@ -143,6 +143,10 @@ public sealed class PushServer : IAsyncDisposable
         try
         {
             await ctx.Response.StartAsync(cancel).ConfigureAwait(false);
+
+            // The headers go now: a proxy that reconnects already running the current snapshot is sent nothing
+            // else, and would otherwise wait for them (and never count as connected).
+            await ctx.Response.BodyWriter.FlushAsync(cancel).ConfigureAwait(false);
             var first = await GrpcFraming.ReadAsync(ctx.Request.Body, ProxyMessage.Parser, cancel).ConfigureAwait(false);
             if (first?.KindCase != ProxyMessage.KindOneofCase.Hello)
             {

@@ -15,7 +15,7 @@ public sealed class ProxyCommandLine
 {
     public Option<string?> ControlPlane { get; } = new("--control-plane")
     {
-        Description = "Control plane push address, e.g. http://127.0.0.1:15010: the proxy gets its snapshots from there, ACKs or NACKs each, keeps serving its last good one while the control plane is away, and reconnects with backoff.",
+        Description = "Control plane push address, e.g. http://127.0.0.1:15010: the proxy gets its snapshots from there, ACKs or NACKs each, keeps serving its last good one while the control plane is away, and reconnects with backoff. Several replicas, comma-separated: the proxy starts with one picked by a hash of its name and moves to the next when its stream ends (behind a Kubernetes Service, the Service does this).",
     };
 
     public Option<string> Role { get; } = new("--role")
@@ -129,21 +129,28 @@ public sealed class ProxyCommandLine
     }
 
     /// <summary>The control plane's address when one was given and is an absolute URL; the reason on standard error otherwise.</summary>
-    public bool TryControlPlane(ParseResult parse, out Uri? address)
+    public bool TryControlPlane(ParseResult parse, out Uri[]? addresses)
     {
-        address = null;
+        addresses = null;
         if (parse.GetValue(ControlPlane) is not { } text)
         {
             return true;
         }
 
-        if (!Uri.TryCreate(text, UriKind.Absolute, out address))
+        var list = new List<Uri>();
+        foreach (var item in text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
         {
-            Console.Error.WriteLine($"--control-plane {text}: not an absolute URL (for example http://127.0.0.1:15010)");
-            return false;
+            if (!Uri.TryCreate(item, UriKind.Absolute, out var address))
+            {
+                Console.Error.WriteLine($"--control-plane {item}: not an absolute URL (for example http://127.0.0.1:15010)");
+                return false;
+            }
+
+            list.Add(address);
         }
 
-        return true;
+        addresses = list.Count > 0 ? [.. list] : null;
+        return addresses is not null;
     }
 
     /// <summary>Where listeners bind, from the options; null with the reason on standard error when one is malformed.</summary>
@@ -224,7 +231,7 @@ public sealed class ProxyCommandLine
     }
 
     /// <summary>The control plane's client for this proxy, with its token from --token-file when given.</summary>
-    public IAsyncDisposable Connect(ParseResult parse, ProxyHost host, Uri controlPlane, WorkloadIdentity identity)
+    public IAsyncDisposable Connect(ParseResult parse, ProxyHost host, IReadOnlyList<Uri> controlPlane, WorkloadIdentity identity)
     {
         var file = parse.GetValue(TokenFile);
         return new ControlPlaneClient(controlPlane, identity, host, Print, file is null ? null : () => ReadToken(file));

@@ -11,12 +11,15 @@ namespace Causeway.Proxy.Config;
 /// is applied atomically and ACKed, or NACKed with the reason while the last good one keeps serving. When the
 /// control plane is away the proxy keeps serving what it has and reconnects with jittered backoff (0.25 s doubling
 /// to 10 s), saying which version it runs so nothing is resent needlessly. The proxy's token, when it has one, is
-/// read afresh for each connection (a rotated token file is picked up) and sent as a bearer token.
+/// read afresh for each connection (a rotated token file is picked up) and sent as a bearer token. Given several
+/// control plane replicas (stateless: any of them serves any proxy), it starts with one picked by its name's hash, so
+/// proxies spread over them, and moves to the next whenever its stream ends or cannot open.
 /// </summary>
 public sealed class ControlPlaneClient : IAsyncDisposable
 {
     private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(10);
-    private readonly Uri address;
+    private readonly IReadOnlyList<Uri> addresses;
+    private int current;
     private readonly WorkloadIdentity identity;
     private readonly ProxyHost host;
     private readonly Action<string> report;
@@ -26,9 +29,16 @@ public sealed class ControlPlaneClient : IAsyncDisposable
     private readonly Task loop;
 
     public ControlPlaneClient(Uri address, WorkloadIdentity identity, ProxyHost host, Action<string> report, Func<string?>? token = null)
+        : this([address], identity, host, report, token)
     {
+    }
+
+    public ControlPlaneClient(IReadOnlyList<Uri> addresses, WorkloadIdentity identity, ProxyHost host, Action<string> report, Func<string?>? token = null)
+    {
+        ArgumentOutOfRangeException.ThrowIfZero(addresses.Count);
         this.token = token ?? (() => null);
-        this.address = address;
+        this.addresses = addresses;
+        current = (int)(Fnv1a($"{identity.Name}.{identity.Namespace}") % (uint)addresses.Count); // spread, and the same replica on restart
         this.identity = identity;
         this.host = host;
         this.report = report;
@@ -47,6 +57,20 @@ public sealed class ControlPlaneClient : IAsyncDisposable
     public int SnapshotsReceived { get; private set; }
 
     public int EndpointUpdatesReceived { get; private set; }
+
+    private static uint Fnv1a(string text)
+    {
+        var hash = 2166136261u;
+        foreach (var c in text)
+        {
+            hash = (hash ^ c) * 16777619u;
+        }
+
+        return hash;
+    }
+
+    /// <summary>The control plane replica this proxy uses (or will try next).</summary>
+    public Uri ControlPlane => addresses[Volatile.Read(ref current)];
 
     /// <summary>Whether a stream to the control plane is open now.</summary>
     public bool Connected { get; private set; }
@@ -68,11 +92,15 @@ public sealed class ControlPlaneClient : IAsyncDisposable
             catch (Exception ex) when (ex is HttpRequestException or IOException or InvalidDataException or Google.Protobuf.InvalidProtocolBufferException or OperationCanceledException)
             {
 
-                report($"control plane {address} unavailable ({ex.Message}); serving {(host.State.Current?.Version is { } v ? "snapshot " + v : "nothing yet")}, retrying in {backoff.TotalSeconds:0.##}s");
+                report($"control plane {ControlPlane} unavailable ({ex.Message}); serving {(host.State.Current?.Version is { } v ? "snapshot " + v : "nothing yet")}, retrying in {backoff.TotalSeconds:0.##}s");
             }
             finally
             {
                 Connected = false;
+                if (addresses.Count > 1)
+                {
+                    Volatile.Write(ref current, (current + 1) % addresses.Count); // the next replica
+                }
             }
 
             backoff = receivedAny ? TimeSpan.FromMilliseconds(250) : TimeSpan.FromTicks(Math.Min(MaxBackoff.Ticks, backoff.Ticks * 2));
@@ -103,7 +131,7 @@ public sealed class ControlPlaneClient : IAsyncDisposable
             outgoing.Writer.TryWrite(CertificateRequest()); // none yet, or due: ask with the Hello
         }
 
-        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(address, GrpcProtocol.StreamPath))
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(ControlPlane, GrpcProtocol.StreamPath))
         {
             Version = HttpVersion.Version20,
             VersionPolicy = HttpVersionPolicy.RequestVersionExact,
@@ -122,7 +150,7 @@ public sealed class ControlPlaneClient : IAsyncDisposable
         }
 
         Connected = true;
-        report($"connected to the control plane {address}");
+        report($"connected to the control plane {ControlPlane}");
         var received = false;
         using var renewing = CancellationTokenSource.CreateLinkedTokenSource(cancel);
         var renewer = RenewAsync(outgoing.Writer, renewing.Token);

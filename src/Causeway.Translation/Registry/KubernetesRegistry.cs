@@ -76,7 +76,8 @@ public sealed class KubernetesRegistry : IServiceRegistry
                 : slices.TryGetValue((ns, service.Name), out var owned)
                     ? FromSlices(owned, ns, pods, workloads)
                     : service.Spec.Selector is { Count: > 0 } selector
-                        ? Workloads.Where(w => w.Namespace == ns && ServiceEntryRegistry.Matches(selector, w.Labels)).ToList()
+                        ? Workloads.Where(w => w.Namespace == ns && ServiceEntryRegistry.Matches(selector, w.Labels))
+                            .Select(w => w with { Ports = TargetPorts(service, pods.GetValueOrDefault((w.Namespace, w.Name))) }).ToList()
                         : [];
             instances[model] = members;
             foreach (var w in members)
@@ -138,6 +139,42 @@ public sealed class KubernetesRegistry : IServiceRegistry
             : [];
         return new ServiceModel($"{service.Name}.{ns}.svc.{names.ClusterDomain}".ToLowerInvariant(), ns, ports, exportTo, addresses, resolution,
             MeshInternal: true, source);
+    }
+
+    /// <summary>
+    /// Where a selected pod serves each Service port, as the endpoints controller resolves it: a numeric targetPort
+    /// as it is, a named one by the pod's container port of that name (a port the pod does not name is left out),
+    /// none by the Service port itself.
+    /// </summary>
+    private static Dictionary<string, uint> TargetPorts(Service service, Pod? pod)
+    {
+        var ports = new Dictionary<string, uint>(StringComparer.Ordinal);
+        foreach (var port in service.Spec.Ports ?? [])
+        {
+            if (port.Port is not > 0)
+            {
+                continue;
+            }
+
+            if (port.TargetPort is { Number: > 0 } number)
+            {
+                ports[port.Name ?? ""] = (uint)number.Number!.Value;
+            }
+            else if (port.TargetPort is { Name: { Length: > 0 } name })
+            {
+                var named = (pod?.Spec.Containers ?? []).SelectMany(c => c.Ports ?? []).FirstOrDefault(c => c.Name == name && c.ContainerPort is > 0);
+                if (named is not null)
+                {
+                    ports[port.Name ?? ""] = (uint)named.ContainerPort!.Value;
+                }
+            }
+            else
+            {
+                ports[port.Name ?? ""] = (uint)port.Port.Value;
+            }
+        }
+
+        return ports;
     }
 
     private static List<WorkloadInstance> FromSlices(

@@ -32,7 +32,7 @@ public sealed class AdmissionWebhookTests : IAsyncLifetime
         api.Put("""{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "bookinfo", "labels": {"istio-injection": "enabled"}}}""");
         api.Put("""{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "legacy"}}""");
         kubeconfig = Path.GetTempFileName();
-        await File.WriteAllTextAsync(kubeconfig, $"apiVersion: v1\nkind: Config\nclusters: [{{name: fake, cluster: {{server: \"{api.Address}\"}}}}]\nusers: [{{name: u, user: {{token: t}}}}]\ncontexts: [{{name: fake, context: {{cluster: fake, user: u}}}}]\ncurrent-context: fake\n");
+        await File.WriteAllTextAsync(kubeconfig, ApiObjects.Kubeconfig(api.Address));
         connection = KubernetesConnection.Create(kubeconfig);
         source = await KubernetesConfigSource.StartAsync(connection, MeshSettings.Default, TimeSpan.FromMilliseconds(20), TimeSpan.FromMilliseconds(200), Record);
         webhooks = await WebhookServer.StartAsync(new IPEndPoint(IPAddress.Loopback, 0), ca.IssueServing(["causeway.causeway-system.svc"], [IPAddress.Loopback]),

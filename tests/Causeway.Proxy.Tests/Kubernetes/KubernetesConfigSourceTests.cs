@@ -30,20 +30,7 @@ public sealed class KubernetesConfigSourceTests(Xunit.Abstractions.ITestOutputHe
         reviewsV1 = await Backend.StartAsync("reviews-v1", address: IPAddress.Parse("127.0.86.21"));
         reviewsV2 = await Backend.StartAsync("reviews-v2", address: IPAddress.Parse("127.0.86.22"));
         kubeconfig = Path.GetTempFileName();
-        await File.WriteAllTextAsync(kubeconfig, $"""
-            apiVersion: v1
-            kind: Config
-            clusters:
-            - name: fake
-              cluster: {"{"}server: "{api.Address}"{"}"}
-            users:
-            - name: tester
-              user: {"{"}token: not-checked{"}"}
-            contexts:
-            - name: fake
-              context: {"{"}cluster: fake, user: tester{"}"}
-            current-context: fake
-            """);
+        await File.WriteAllTextAsync(kubeconfig, ApiObjects.Kubeconfig(api.Address));
     }
 
     public async Task DisposeAsync()
@@ -79,7 +66,7 @@ public sealed class KubernetesConfigSourceTests(Xunit.Abstractions.ITestOutputHe
 
         // v1's pod fails its readiness probe: the endpoints controller marks it not ready in its slice
         var clock = Stopwatch.StartNew();
-        api.Put(Slice("reviews-v1", reviewsV1.Http1Port, ("127.0.86.21", "reviews-v1", false)));
+        api.Put(ApiObjects.Slice("reviews-v1", reviewsV1.Http1Port, ("127.0.86.21", "reviews-v1", false)));
         await Eventually.Until(() => HealthyEndpoints(sleep).Count == 1, mesh.Log);
         output.WriteLine($"a not-ready pod left the proxy's endpoints {clock.ElapsedMilliseconds} ms after the slice changed");
         var before = reviewsV1.Requests;
@@ -147,7 +134,7 @@ public sealed class KubernetesConfigSourceTests(Xunit.Abstractions.ITestOutputHe
         // The API server goes away; while it is down v2 stops being ready and a VirtualService is created; it comes
         // back on the same address with its watch history gone, so every resumed watch is answered 410 Gone
         await api.StopAsync();
-        api.Put(Slice("reviews-v2", reviewsV2.Http1Port, ("127.0.86.22", "reviews-v2", false)));
+        api.Put(ApiObjects.Slice("reviews-v2", reviewsV2.Http1Port, ("127.0.86.22", "reviews-v2", false)));
         api.Put("""
             {"apiVersion": "networking.istio.io/v1", "kind": "VirtualService", "metadata": {"name": "reviews", "namespace": "default"},
              "spec": {"hosts": ["reviews"], "http": [{"fault": {"abort": {"httpStatus": 418, "percentage": {"value": 100}}}, "route": [{"destination": {"host": "reviews"}}]}]}}
@@ -175,7 +162,7 @@ public sealed class KubernetesConfigSourceTests(Xunit.Abstractions.ITestOutputHe
         PutBookinfoReviews();
         for (var i = 0; i < 5; i++)
         {
-            api.Put(Pod($"filler-{i}", $"127.0.86.{100 + i}", "filler", ready: true));
+            api.Put(ApiObjects.Pod($"filler-{i}", $"127.0.86.{100 + i}", "filler", ready: true));
         }
 
         api.BookmarkInterval = TimeSpan.FromMilliseconds(200);
@@ -212,35 +199,17 @@ public sealed class KubernetesConfigSourceTests(Xunit.Abstractions.ITestOutputHe
             {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "reviews", "namespace": "default", "labels": {"app": "reviews"}},
              "spec": {"clusterIP": "10.96.0.42", "selector": {"app": "reviews"}, "ports": [{"name": "http", "port": {{{{port}}}}, "targetPort": 9080}]}}
             """);
-        api.Put(Pod("reviews-v1", "127.0.86.21", "reviews", ready: true, version: "v1"));
-        api.Put(Pod("reviews-v2", "127.0.86.22", "reviews", ready: true, version: "v2"));
-        api.Put(Pod("sleep", "127.0.86.11", "sleep", ready: true));
-        api.Put(Slice("reviews-v1", reviewsV1.Http1Port, ("127.0.86.21", "reviews-v1", true)));
-        api.Put(Slice("reviews-v2", reviewsV2.Http1Port, ("127.0.86.22", "reviews-v2", true)));
+        api.Put(ApiObjects.Pod("reviews-v1", "127.0.86.21", "reviews", ready: true, version: "v1"));
+        api.Put(ApiObjects.Pod("reviews-v2", "127.0.86.22", "reviews", ready: true, version: "v2"));
+        api.Put(ApiObjects.Pod("sleep", "127.0.86.11", "sleep", ready: true));
+        api.Put(ApiObjects.Slice("reviews-v1", reviewsV1.Http1Port, ("127.0.86.21", "reviews-v1", true)));
+        api.Put(ApiObjects.Slice("reviews-v2", reviewsV2.Http1Port, ("127.0.86.22", "reviews-v2", true)));
         api.Put($$$$"""
             {"apiVersion": "networking.istio.io/v1", "kind": "Sidecar", "metadata": {"name": "sleep", "namespace": "default"},
              "spec": {"workloadSelector": {"labels": {"app": "sleep"}},
                       "egress": [{"port": {"number": {{{{port}}}}, "protocol": "HTTP", "name": "http"}, "bind": "127.0.86.1", "captureMode": "NONE", "hosts": ["./*"]}]}}
             """);
     }
-
-    private static string Pod(string name, string ip, string app, bool ready, string? version = null) => $$$$"""
-        {"apiVersion": "v1", "kind": "Pod",
-         "metadata": {"name": "{{{{name}}}}", "namespace": "default", "labels": {{{{Labels(app, version)}}}}},
-         "spec": {"serviceAccountName": "{{{{app}}}}", "nodeName": "node-1", "containers": [{"name": "{{{{app}}}}", "image": "example/{{{{app}}}}", "ports": [{"name": "http", "containerPort": 9080}]}]},
-         "status": {"phase": "Running", "podIP": "{{{{ip}}}}", "podIPs": [{"ip": "{{{{ip}}}}"}], "conditions": [{"type": "Ready", "status": "{{{{(ready ? "True" : "False")}}}}"}]}}
-        """;
-
-    private static string Labels(string app, string? version) =>
-        version is null ? $"{{\"app\": \"{app}\"}}" : $"{{\"app\": \"{app}\", \"version\": \"{version}\"}}";
-
-    private static string Slice(string name, int port, params (string Address, string Pod, bool Ready)[] endpoints) => $$$$"""
-        {"apiVersion": "discovery.k8s.io/v1", "kind": "EndpointSlice",
-         "metadata": {"name": "{{{{name}}}}", "namespace": "default", "labels": {"kubernetes.io/service-name": "reviews"}},
-         "addressType": "IPv4", "ports": [{"name": "http", "port": {{{{port}}}}, "protocol": "TCP"}],
-         "endpoints": [{{{{string.Join(",", endpoints.Select(e =>
-             $$$$"""{"addresses": ["{{{{e.Address}}}}"], "conditions": {"ready": {{{{(e.Ready ? "true" : "false")}}}}, "serving": {{{{(e.Ready ? "true" : "false")}}}}}, "targetRef": {"kind": "Pod", "name": "{{{{e.Pod}}}}", "namespace": "default"}}"""))}}}}]}
-        """;
 
     private static string ReviewsRouting(string jasonSubset) => $$$$"""
         {"apiVersion": "networking.istio.io/v1", "kind": "VirtualService", "metadata": {"name": "reviews", "namespace": "default"},
