@@ -27,6 +27,7 @@ internal static class Program
             ExplainCommand.Create(),
             IptablesCommand.Create(),
             KubeInjectCommand.Create(),
+            InstallCommand.Create(),
             LocalCommands.Up(),
             LocalCommands.Demo(),
         };

@@ -162,6 +162,25 @@ public sealed class MeshCertificateAuthority : IDisposable
     }
 
     /// <summary>
+    /// The CA in Istio's cacerts layout (ca-cert.pem, ca-key.pem, root-cert.pem, cert-chain.pem), so every replica
+    /// of the control plane can load the same one (<see cref="FromCacerts"/>): causeway install puts it in a Secret.
+    /// </summary>
+    public IReadOnlyDictionary<string, string> ExportCacerts()
+    {
+        var key = signer.GetECDsaPrivateKey() is { } ec ? ec.ExportPkcs8PrivateKeyPem()
+            : signer.GetRSAPrivateKey() is { } rsa ? rsa.ExportPkcs8PrivateKeyPem()
+            : throw new InvalidOperationException("the CA's key cannot be exported");
+        var caCert = signer.ExportCertificatePem() + "\n";
+        return new Dictionary<string, string>
+        {
+            ["ca-cert.pem"] = caCert,
+            ["ca-key.pem"] = key + "\n",
+            ["root-cert.pem"] = RootPem,
+            ["cert-chain.pem"] = caCert + string.Concat(intermediates.Where(c => c.Thumbprint != signer.Thumbprint).Select(c => c.ExportCertificatePem() + "\n")),
+        };
+    }
+
+    /// <summary>
     /// A serving certificate with its key for the control plane's own TLS endpoints (istiod's DNS certificate for
     /// istiod.istio-system.svc): the admission webhooks, which the API server calls trusting this CA's root.
     /// </summary>

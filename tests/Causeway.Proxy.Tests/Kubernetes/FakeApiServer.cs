@@ -50,6 +50,8 @@ public sealed partial class FakeApiServer : IAsyncDisposable
             new("discovery.k8s.io", "v1", "endpointslices", "EndpointSlice", true),
             new("apps", "v1", "deployments", "Deployment", true),
             new("apiextensions.k8s.io", "v1", "customresourcedefinitions", "CustomResourceDefinition", false),
+            new("rbac.authorization.k8s.io", "v1", "clusterroles", "ClusterRole", false),
+            new("rbac.authorization.k8s.io", "v1", "clusterrolebindings", "ClusterRoleBinding", false),
             new("admissionregistration.k8s.io", "v1", "mutatingwebhookconfigurations", "MutatingWebhookConfiguration", false),
             new("admissionregistration.k8s.io", "v1", "validatingwebhookconfigurations", "ValidatingWebhookConfiguration", false),
         })
@@ -273,7 +275,7 @@ public sealed partial class FakeApiServer : IAsyncDisposable
             kind = kinds.GetValueOrDefault((group, rest[0]));
         }
 
-        if (kind is null || kind.Version != version)
+        if (kind is null || !kind.Serves(version))
         {
             await WriteStatusAsync(ctx, 404, "NotFound", $"the server could not find the requested resource ({path})");
             return;
@@ -281,6 +283,7 @@ public sealed partial class FakeApiServer : IAsyncDisposable
 
         var name = rest.Length > 1 ? rest[1] : null;
         var sub = rest.Length > 2 ? rest[2] : null;
+        ctx.Items[RequestedVersion] = group.Length == 0 ? version : $"{group}/{version}";
         switch (ctx.Request.Method, name)
         {
             case ("GET", null) when ctx.Request.Query["watch"] is ["true" or "1"]:
@@ -643,6 +646,7 @@ public sealed partial class FakeApiServer : IAsyncDisposable
         var generation = (old?.Object["metadata"]?["generation"]?.GetValue<long>() ?? 0) + (specChanged ? 1 : 0);
         metadata["generation"] = generation;
         metadata["resourceVersion"] = version.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        o["apiVersion"] = kind.ApiVersion; // stored at the storage version, as the API server converts on write
         if (kind.Kind == "CustomResourceDefinition")
         {
             ServeCrd(o);
@@ -658,13 +662,16 @@ public sealed partial class FakeApiServer : IAsyncDisposable
         var spec = crd["spec"]!;
         var group = spec["group"]!.GetValue<string>();
         var names = spec["names"]!;
-        foreach (var v in spec["versions"]!.AsArray())
+        var served = spec["versions"]!.AsArray().Where(v => v?["served"]?.GetValue<bool>() is true).ToList();
+        if (served.FirstOrDefault(v => v!["storage"]?.GetValue<bool>() is true) is { } storage)
         {
-            if (v?["served"]?.GetValue<bool>() is true && v["storage"]?.GetValue<bool>() is true)
+            kinds[(group, names["plural"]!.GetValue<string>())] = new ApiKind(group, storage["name"]!.GetValue<string>(), names["plural"]!.GetValue<string>(),
+                names["kind"]!.GetValue<string>(), spec["scope"]?.GetValue<string>() != "Cluster", BuiltIn: false)
             {
-                kinds[(group, names["plural"]!.GetValue<string>())] = new ApiKind(group, v["name"]!.GetValue<string>(), names["plural"]!.GetValue<string>(),
-                    names["kind"]!.GetValue<string>(), spec["scope"]?.GetValue<string>() != "Cluster", BuiltIn: false);
-            }
+                AlsoServed = [.. served.Where(v => v != storage).Select(v => v!["name"]!.GetValue<string>())],
+                ShortNames = names["shortNames"]?.DeepClone() as JsonArray,
+                Categories = names["categories"]?.DeepClone() as JsonArray,
+            };
         }
     }
 
@@ -702,7 +709,7 @@ public sealed partial class FakeApiServer : IAsyncDisposable
     {
         lock (gate)
         {
-            var versions = kinds.Values.Where(k => k.Group == name).Select(k => k.Version).Distinct().ToList();
+            var versions = kinds.Values.Where(k => k.Group == name).SelectMany(k => k.AlsoServed.Prepend(k.Version)).Distinct().ToList();
             if (versions.Count == 0)
             {
                 return null;
@@ -727,12 +734,14 @@ public sealed partial class FakeApiServer : IAsyncDisposable
         var resources = new JsonArray();
         lock (gate)
         {
-            foreach (var k in kinds.Values.Where(k => k.Group == group && k.Version == version))
+            foreach (var k in kinds.Values.Where(k => k.Group == group && k.Serves(version)))
             {
                 resources.Add(new JsonObject
                 {
                     ["name"] = k.Plural, ["singularName"] = k.Kind.ToLowerInvariant(), ["namespaced"] = k.Namespaced, ["kind"] = k.Kind,
                     ["verbs"] = new JsonArray("create", "delete", "get", "list", "patch", "update", "watch"),
+                    ["shortNames"] = k.ShortNames?.DeepClone(),
+                    ["categories"] = k.Categories?.DeepClone(),
                 });
                 resources.Add(new JsonObject { ["name"] = k.Plural + "/status", ["singularName"] = "", ["namespaced"] = k.Namespaced, ["kind"] = k.Kind, ["verbs"] = new JsonArray("get", "patch", "update") });
             }
@@ -747,8 +756,22 @@ public sealed partial class FakeApiServer : IAsyncDisposable
         return JsonNode.Parse(await reader.ReadToEndAsync())?.AsObject() ?? new JsonObject();
     }
 
+    private const string RequestedVersion = "requested-api-version";
+
     private static Task WriteAsync(HttpContext ctx, int code, JsonNode body)
     {
+        // Objects come back in the version asked for (same schema here: only apiVersion changes), as the API
+        // server converts them; kubectl apply checks it did not change under it.
+        if (ctx.Items[RequestedVersion] is string requested && body is JsonObject o && o["kind"]?.GetValue<string>() != "Status" && o["apiVersion"] is not null)
+        {
+            body = o = (JsonObject)o.DeepClone();
+            o["apiVersion"] = requested;
+            foreach (var item in (o["items"] as JsonArray ?? []).OfType<JsonObject>().Where(i => i["apiVersion"] is not null))
+            {
+                item["apiVersion"] = requested;
+            }
+        }
+
         ctx.Response.StatusCode = code;
         ctx.Response.ContentType = "application/json";
         return ctx.Response.WriteAsync(body.ToJsonString());
@@ -777,6 +800,16 @@ public sealed partial class FakeApiServer : IAsyncDisposable
     private sealed record ApiKind(string Group, string Version, string Plural, string Kind, bool Namespaced, bool BuiltIn = true)
     {
         public string ApiVersion => Group.Length == 0 ? Version : $"{Group}/{Version}";
+
+        /// <summary>Versions served besides the storage one (a CRD's other served versions: same schema, no conversion).</summary>
+        public IReadOnlyList<string> AlsoServed { get; init; } = [];
+
+        /// <summary>A CRD's names.shortNames and categories, for discovery (kubectl get vs).</summary>
+        public JsonArray? ShortNames { get; init; }
+
+        public JsonArray? Categories { get; init; }
+
+        public bool Serves(string version) => version == Version || AlsoServed.Contains(version);
     }
 
     private sealed record Stored(long Version, JsonObject Object);
