@@ -22,6 +22,9 @@ public sealed class ControlPlaneOptions
     /// <summary>The YAML directory to watch, when <see cref="Source"/> is not given.</summary>
     public string? ConfigDirectory { get; init; }
 
+    /// <summary>Tokens a proxy may present besides the control plane's own: Kubernetes service account tokens, checked by TokenReview.</summary>
+    public Func<string, Task<(PushCredential? Credential, string? Error)>>? ExternalTokens { get; init; }
+
     /// <summary>Builds the config source with the mesh settings (the Kubernetes API); null: <see cref="ConfigDirectory"/>.</summary>
     public Func<MeshSettings, Task<IConfigSource>>? Source { get; init; }
 
@@ -111,7 +114,7 @@ public sealed class ControlPlaneHost : IAsyncDisposable
                 options.DebounceQuiet, options.DebounceMax, options.Settings);
         var tokens = options.Tokens ?? PushTokenAuthority.Ephemeral();
         var ca = options.CertificateAuthority ?? MeshCertificateAuthority.SelfSigned();
-        var push = await PushServer.StartAsync(options.PushAddress, () => source.Current, tokens, options.RequireToken, ca).ConfigureAwait(false);
+        var push = await PushServer.StartAsync(options.PushAddress, () => source.Current, tokens, options.RequireToken, ca, options.ExternalTokens).ConfigureAwait(false);
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.ConfigureKestrel(o =>

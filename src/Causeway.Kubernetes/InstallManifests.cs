@@ -42,6 +42,7 @@ public static class InstallManifests
                  "rules": [
                    {"apiGroups": [""], "resources": ["services", "pods", "nodes", "namespaces", "secrets", "endpoints"], "verbs": ["get", "list", "watch"]},
                    {"apiGroups": ["discovery.k8s.io"], "resources": ["endpointslices"], "verbs": ["get", "list", "watch"]},
+                   {"apiGroups": ["authentication.k8s.io"], "resources": ["tokenreviews"], "verbs": ["create"]},
                    {"apiGroups": ["networking.istio.io", "security.istio.io", "telemetry.istio.io"], "resources": ["*"], "verbs": ["get", "list", "watch"]},
                    {"apiGroups": ["networking.istio.io", "security.istio.io", "telemetry.istio.io"], "resources": ["*/status"], "verbs": ["get", "update", "patch"]}]}
                 """),

@@ -148,6 +148,19 @@ public static class SidecarInjector
             annotations["kubectl.kubernetes.io/default-container"] = application;
         }
 
+        // The pod's own token for the control plane (audience istio-ca, bound to this pod), as Istio mounts it
+        var volumes = spec["volumes"] as JsonArray ?? (JsonArray)(spec["volumes"] = new JsonArray());
+        volumes.Add((JsonNode)new JsonObject
+        {
+            ["name"] = "istio-token",
+            ["projected"] = new JsonObject
+            {
+                ["sources"] = new JsonArray(new JsonObject
+                {
+                    ["serviceAccountToken"] = new JsonObject { ["audience"] = ServiceAccountTokens.Audience, ["expirationSeconds"] = 43200, ["path"] = "istio-token" },
+                }),
+            },
+        });
         initContainers.Insert(0, (JsonNode)InitContainer(annotations, settings));
         var proxy = ProxyContainer(settings);
         if (settings.NativeSidecar)
@@ -168,7 +181,7 @@ public static class SidecarInjector
         {
             ["initContainers"] = settings.NativeSidecar ? new JsonArray("istio-init", "istio-proxy") : new JsonArray("istio-init"),
             ["containers"] = settings.NativeSidecar ? new JsonArray() : new JsonArray("istio-proxy"),
-            ["volumes"] = new JsonArray(),
+            ["volumes"] = new JsonArray("istio-token"),
             ["imagePullSecrets"] = null,
         }.ToJsonString();
     }
@@ -217,7 +230,9 @@ public static class SidecarInjector
         ["name"] = "istio-proxy",
         ["image"] = settings.Image,
         ["command"] = new JsonArray("causeway"),
-        ["args"] = new JsonArray("proxy", "--control-plane", settings.ControlPlane, "--workload", "$(POD_NAME).$(POD_NAMESPACE)", "--capture", "--admin-port", "15000"),
+        ["args"] = new JsonArray("proxy", "--control-plane", settings.ControlPlane, "--workload", "$(POD_NAME).$(POD_NAMESPACE)", "--capture", "--admin-port", "15000",
+            "--token-file", TokenPath),
+        ["volumeMounts"] = new JsonArray(new JsonObject { ["name"] = "istio-token", ["mountPath"] = "/var/run/secrets/tokens", ["readOnly"] = true }),
         ["env"] = new JsonArray(
             new JsonObject { ["name"] = "POD_NAME", ["valueFrom"] = new JsonObject { ["fieldRef"] = new JsonObject { ["fieldPath"] = "metadata.name" } } },
             new JsonObject { ["name"] = "POD_NAMESPACE", ["valueFrom"] = new JsonObject { ["fieldRef"] = new JsonObject { ["fieldPath"] = "metadata.namespace" } } }),
@@ -232,6 +247,9 @@ public static class SidecarInjector
         },
         ["resources"] = new JsonObject { ["requests"] = new JsonObject { ["cpu"] = "100m", ["memory"] = "64Mi" } },
     };
+
+    /// <summary>Where the sidecar reads its pod's service account token (Istio's path).</summary>
+    public const string TokenPath = "/var/run/secrets/tokens/istio-token";
 
     private static string Text(int n) => n.ToString(System.Globalization.CultureInfo.InvariantCulture);
 

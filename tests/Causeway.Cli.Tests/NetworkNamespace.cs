@@ -49,6 +49,20 @@ internal sealed class NetworkNamespace : IAsyncDisposable
         await ExecAsync("ip", "route", "add", "default", "dev", $"cwp{id}");
     }
 
+    /// <summary>
+    /// A point-to-point link from the host's namespace into this one (host end <paramref name="hostAddress"/>, this
+    /// end <paramref name="address"/>, a /30): how a pod here reaches a process the test runs on the host.
+    /// </summary>
+    public async Task LinkToHostAsync(string hostAddress, string address)
+    {
+        var id = Interlocked.Increment(ref counter).ToString(CultureInfo.InvariantCulture);
+        await RunAsync("ip", "link", "add", $"cwh{id}", "type", "veth", "peer", "name", $"cwq{id}", "netns", Name);
+        await RunAsync("ip", "addr", "add", hostAddress + "/30", "dev", $"cwh{id}");
+        await RunAsync("ip", "link", "set", $"cwh{id}", "up");
+        await ExecAsync("ip", "addr", "add", address + "/30", "dev", $"cwq{id}");
+        await ExecAsync("ip", "link", "set", $"cwq{id}", "up");
+    }
+
     /// <summary>Runs a command inside the namespace to completion; returns its standard output, failing on a non-zero exit.</summary>
     public Task<string> ExecAsync(params string[] command) => RunAsync("ip", ["netns", "exec", Name, .. command]);
 

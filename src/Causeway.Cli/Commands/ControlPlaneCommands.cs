@@ -142,6 +142,7 @@ internal static class ControlPlaneCommands
                     ConfigDirectory = directory,
                     Source = cluster is null ? null : async meshSettings => kubernetesSource = await KubernetesConfigSource.StartAsync(
                         cluster, meshSettings, quietPeriod.Value, maxDelay.Value, Lifetime.Print).ConfigureAwait(false),
+                    ExternalTokens = cluster is null ? null : new ServiceAccountTokens(cluster).ReviewAsync,
                     PushAddress = pushAddress,
                     StatusAddress = statusAddress,
                     DebounceQuiet = quietPeriod.Value,

@@ -31,6 +31,9 @@ public sealed class PushServer : IAsyncDisposable
     private readonly SnapshotCache cache = new();
     private readonly Func<ConfigGeneration> config;
     private readonly PushTokenAuthority tokens;
+
+    /// <summary>Another kind of token a proxy may present (Kubernetes service account tokens, by TokenReview); null: only ours.</summary>
+    public Func<string, Task<(PushCredential? Credential, string? Error)>>? ExternalTokens { get; init; }
     private readonly bool requireToken;
     private readonly MeshCertificateAuthority? ca;
 
@@ -52,7 +55,8 @@ public sealed class PushServer : IAsyncDisposable
     /// <summary>Status lines (connections, NACKs) as they happen.</summary>
     public event Action<string>? Status;
 
-    public static async Task<PushServer> StartAsync(IPEndPoint bind, Func<ConfigGeneration> config, PushTokenAuthority tokens, bool requireToken, MeshCertificateAuthority? ca = null)
+    public static async Task<PushServer> StartAsync(IPEndPoint bind, Func<ConfigGeneration> config, PushTokenAuthority tokens, bool requireToken, MeshCertificateAuthority? ca = null,
+        Func<string, Task<(PushCredential? Credential, string? Error)>>? externalTokens = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
@@ -69,7 +73,7 @@ public sealed class PushServer : IAsyncDisposable
             o.Listen(bind, l => l.Protocols = HttpProtocols.Http2); // gRPC: HTTP/2 by prior knowledge
         });
         var app = builder.Build();
-        var server = new PushServer(app, config, tokens, requireToken, ca);
+        var server = new PushServer(app, config, tokens, requireToken, ca) { ExternalTokens = externalTokens };
         app.Run(server.HandleAsync);
         await app.StartAsync().ConfigureAwait(false);
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault();
@@ -232,7 +236,14 @@ public sealed class PushServer : IAsyncDisposable
             return (null, "the authorization header is not a bearer token", GrpcProtocol.StatusUnauthenticated);
         }
 
-        var (credential, error) = await tokens.ValidateAsync(authorization["Bearer ".Length..].Trim()).ConfigureAwait(false);
+        var bearer = authorization["Bearer ".Length..].Trim();
+        var (credential, error) = await tokens.ValidateAsync(bearer).ConfigureAwait(false);
+        if (credential is null && ExternalTokens is not null)
+        {
+            var (external, externalError) = await ExternalTokens(bearer).ConfigureAwait(false);
+            (credential, error) = external is null ? ((PushCredential?)null, (string?)$"{error}; as a Kubernetes token: {externalError}") : (external, null);
+        }
+
         if (credential is null)
         {
             return (null, error, GrpcProtocol.StatusUnauthenticated);

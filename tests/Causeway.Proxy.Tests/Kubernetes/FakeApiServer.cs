@@ -51,6 +51,7 @@ public sealed partial class FakeApiServer : IAsyncDisposable
             new("apps", "v1", "deployments", "Deployment", true),
             new("apiextensions.k8s.io", "v1", "customresourcedefinitions", "CustomResourceDefinition", false),
             new("rbac.authorization.k8s.io", "v1", "clusterroles", "ClusterRole", false),
+            new("authentication.k8s.io", "v1", "tokenreviews", "TokenReview", false),
             new("rbac.authorization.k8s.io", "v1", "clusterrolebindings", "ClusterRoleBinding", false),
             new("admissionregistration.k8s.io", "v1", "mutatingwebhookconfigurations", "MutatingWebhookConfiguration", false),
             new("admissionregistration.k8s.io", "v1", "validatingwebhookconfigurations", "ValidatingWebhookConfiguration", false),
@@ -481,6 +482,12 @@ public sealed partial class FakeApiServer : IAsyncDisposable
     private async Task CreateAsync(HttpContext ctx, ApiKind kind, string? ns)
     {
         var body = await ReadBodyAsync(ctx);
+        if (kind.Plural == "tokenreviews")
+        {
+            await WriteAsync(ctx, 201, ReviewToken(body));
+            return;
+        }
+
         if (string.IsNullOrEmpty(body["metadata"]?["name"]?.GetValue<string>()) && body["metadata"]?["generateName"]?.GetValue<string>() is { Length: > 0 } prefix)
         {
             body["metadata"]!["name"] = prefix + Guid.NewGuid().ToString("N")[..5]; // as a ReplicaSet's pods are named
