@@ -11,6 +11,7 @@ namespace Causeway.Cli.Tests;
 /// flood is gone. By default its connection limit, taken from the descriptor limit, closes the flood's connections
 /// at once so the descriptors never run out.
 /// </summary>
+[Collection(RunsAlone.Name)]
 public sealed class FileDescriptorTests : IAsyncLifetime
 {
     private const int DescriptorLimit = 256;
