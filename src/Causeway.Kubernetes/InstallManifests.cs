@@ -105,8 +105,8 @@ public static class InstallManifests
                 {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "causeway-ingressgateway", "namespace": "{{{{{ns}}}}}", "labels": {"istio": "ingressgateway"}},
                  "spec": {"replicas": 1, "selector": {"matchLabels": {"istio": "ingressgateway"}},
                    "template": {"metadata": {"labels": {"istio": "ingressgateway", "app": "istio-ingressgateway", "sidecar.istio.io/inject": "false"}},
-                     "spec": {"containers": [{"name": "istio-proxy", "image": "{{{{{o.Image}}}}}", "command": ["causeway"],
-                       "args": ["proxy", "--role", "gateway", "--gateway-labels", "istio=ingressgateway,app=istio-ingressgateway", "--gateway-namespace", "{{{{{ns}}}}}",
+                     "spec": {"containers": [{"name": "istio-proxy", "image": "{{{{{o.Image}}}}}", "command": ["causeway-proxy"],
+                       "args": ["--role", "gateway", "--gateway-labels", "istio=ingressgateway,app=istio-ingressgateway", "--gateway-namespace", "{{{{{ns}}}}}",
                                 "--control-plane", "http://{{{{{service}}}}}:15010", "--port-map", "80=8080", "--port-map", "443=8443", "--admin-port", "15000"],
                        "ports": [{"name": "http2", "containerPort": 8080}, {"name": "https", "containerPort": 8443}],
                        "securityContext": {"runAsUser": 1337, "runAsGroup": 1337, "runAsNonRoot": true, "readOnlyRootFilesystem": true, "allowPrivilegeEscalation": false, "capabilities": {"drop": ["ALL"]}}}]}}}}

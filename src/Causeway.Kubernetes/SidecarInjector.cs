@@ -20,7 +20,7 @@ public sealed record InjectionSettings
 /// <summary>
 /// Sidecar injection as Istio's webhook and <c>istioctl kube-inject</c> do it, with Istio's names, so tooling that
 /// looks for them finds them: an <c>istio-init</c> init container running <c>causeway iptables</c> with the pod's
-/// traffic.sidecar.istio.io annotations, and an <c>istio-proxy</c> container running <c>causeway proxy --capture</c>
+/// traffic.sidecar.istio.io annotations, and an <c>istio-proxy</c> container running <c>causeway-proxy --capture</c>
 /// as uid 1337 for the pod's own name and namespace; the labels and the sidecar.istio.io/status annotation Istio adds.
 /// Pure: JSON in, JSON out.
 /// </summary>
@@ -229,8 +229,8 @@ public static class SidecarInjector
     {
         ["name"] = "istio-proxy",
         ["image"] = settings.Image,
-        ["command"] = new JsonArray("causeway"),
-        ["args"] = new JsonArray("proxy", "--control-plane", settings.ControlPlane, "--workload", "$(POD_NAME).$(POD_NAMESPACE)", "--capture", "--admin-port", "15000",
+        ["command"] = new JsonArray("causeway-proxy"), // the lean sidecar binary: the proxy and nothing else
+        ["args"] = new JsonArray("--control-plane", settings.ControlPlane, "--workload", "$(POD_NAME).$(POD_NAMESPACE)", "--capture", "--admin-port", "15000",
             "--token-file", TokenPath),
         ["volumeMounts"] = new JsonArray(new JsonObject { ["name"] = "istio-token", ["mountPath"] = "/var/run/secrets/tokens", ["readOnly"] = true }),
         ["env"] = new JsonArray(

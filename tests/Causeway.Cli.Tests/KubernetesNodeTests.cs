@@ -104,14 +104,14 @@ public sealed class KubernetesNodeTests
                 await File.WriteAllTextAsync(token, api.IssueServiceAccountToken("default", pod.Split('-')[0], pod));
                 File.SetUnixFileMode(token, UnixFileMode.UserRead | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
 
-                await ns.ExecAsync([.. Binaries.CommandLine(Binaries.Causeway, Args(init[0]!, pod, push, index, token))]);
+                await ns.ExecAsync([.. Binaries.CommandLine(Command(init[0]!), Args(init[0]!, pod, push, index, token))]);
                 if (version is not null)
                 {
                     await ns.StartAsync("ready", "setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "node", "-e", Reviews, pod);
                 }
 
                 await ns.StartAsync("applied snapshot", ["setpriv", "--reuid=1337", "--regid=1337", "--clear-groups",
-                    .. Binaries.CommandLine(Binaries.Causeway, Args(init[1]!, pod, push, index, token))]);
+                    .. Binaries.CommandLine(Command(init[1]!), Args(init[1]!, pod, push, index, token))]);
             }
 
             // jason to v2, everyone else to v1, through both captured sidecars, with mutual TLS between them: each
@@ -184,6 +184,14 @@ public sealed class KubernetesNodeTests
 
         return args;
     }
+
+    /// <summary>The injected container's binary: causeway for the init container, the lean causeway-proxy for the sidecar.</summary>
+    private static string Command(JsonNode container) => container["command"]![0]!.GetValue<string>() switch
+    {
+        "causeway" => Binaries.Causeway,
+        "causeway-proxy" => Binaries.Proxy,
+        var other => throw new InvalidOperationException($"unexpected command {other}"),
+    };
 
     private static string Routing(string jason, string others) => $$$$$"""
         {"apiVersion": "networking.istio.io/v1", "kind": "VirtualService", "metadata": {"name": "reviews", "namespace": "default"},
