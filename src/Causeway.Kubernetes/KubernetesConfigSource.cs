@@ -50,6 +50,15 @@ public sealed class KubernetesConfigSource : IConfigSource
 
     public event Action<ConfigGeneration>? Changed;
 
+    /// <summary>What validation said of the object at an API path in the last load (errors and warnings), for its status.</summary>
+    public IReadOnlyList<Diagnostic> DiagnosticsOf(string path)
+    {
+        lock (checkedObjects)
+        {
+            return checkedObjects.TryGetValue(path, out var check) ? [.. check.Result.Diagnostics.Where(d => d.Severity is Severity.Error or Severity.Warning)] : [];
+        }
+    }
+
     /// <summary>Starts every watch and returns once each kind has been listed and the first generation is built.</summary>
     public static async Task<KubernetesConfigSource> StartAsync(
         KubernetesConnection api, MeshSettings settings, TimeSpan quiet, TimeSpan maxDelay, Action<string> report, WatchTiming? timing = null)
@@ -77,6 +86,14 @@ public sealed class KubernetesConfigSource : IConfigSource
     }
 
     private ConfigGeneration Load()
+    {
+        lock (checkedObjects)
+        {
+            return LoadLocked();
+        }
+    }
+
+    private ConfigGeneration LoadLocked()
     {
         var valid = new List<LoadedResource>();
         var rejected = new List<Diagnostic>();

@@ -136,6 +136,14 @@ public sealed class KubernetesNodeTests
                 await Task.Delay(100);
             }
 
+            // The control plane wrote the resource's status back, as istiod does: this generation is in force
+            for (var attempt = 0; api.Get("networking.istio.io", "virtualservices", "default", "reviews")?["status"] is not { } written
+                 || written["observedGeneration"]?.GetValue<long>() != 2 || written["conditions"]?[0]?["status"]?.GetValue<string>() != "True"; attempt++)
+            {
+                Assert.True(attempt < 50, "the control plane did not write the VirtualService's status in 5 s");
+                await Task.Delay(100);
+            }
+
             // An invalid one is refused by the validating webhook with causeway validate's message
             var refused = await SendAsync(api, HttpMethod.Post, "/apis/networking.istio.io/v1/namespaces/default/virtualservices",
                 """{"apiVersion": "networking.istio.io/v1", "kind": "VirtualService", "metadata": {"name": "broken"}, "spec": {"hosts": ["reviews"], "http": [{"route": [{"destination": {"subset": "v1"}}]}]}}""",

@@ -173,6 +173,7 @@ internal static class ControlPlaneCommands
             }
 
             await using var runningWebhooks = webhooks;
+            await using var statusWriter = kubernetesSource is null ? null : new ResourceStatusWriter(cluster!, kubernetesSource, Lifetime.Print);
             Console.WriteLine($"causeway control-plane: {host.Config.Mesh.Resources.Count} resources from {directory ?? cluster!.Server.ToString()} ({host.Config.Rejected.Count} rejected); " +
                               $"proxies connect to http://{pushAddress.Address}:{host.PushPort}, status at http://{statusAddress.Address}:{host.StatusPort}/status, " +
                               $"dashboard at http://{statusAddress.Address}:{host.StatusPort}/dashboard");

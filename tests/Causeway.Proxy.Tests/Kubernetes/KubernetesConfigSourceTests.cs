@@ -22,6 +22,7 @@ public sealed class KubernetesConfigSourceTests(Xunit.Abstractions.ITestOutputHe
     private Backend reviewsV2 = null!;
     private string kubeconfig = "";
     private KubernetesConfigSource? source;
+    private ResourceStatusWriter? status;
 
     public async Task InitializeAsync()
     {
@@ -35,6 +36,11 @@ public sealed class KubernetesConfigSourceTests(Xunit.Abstractions.ITestOutputHe
 
     public async Task DisposeAsync()
     {
+        if (status is not null)
+        {
+            await status.DisposeAsync();
+        }
+
         http.Dispose();
         await reviewsV1.DisposeAsync();
         await reviewsV2.DisposeAsync();
@@ -103,6 +109,14 @@ public sealed class KubernetesConfigSourceTests(Xunit.Abstractions.ITestOutputHe
         output.WriteLine($"the VirtualService reached the proxy's routes {clock.ElapsedMilliseconds} ms after it was applied");
         Assert.True(await OnlyReaches(reviewsV2, "jason"));
 
+        // Status written back where Istio writes it: in force, this generation, and the analyzers' findings (a
+        // route to a subset no DestinationRule defines: IST0101)
+        await Eventually.Until(() => Condition("reviews") is ("True", _) && Status("reviews")?["observedGeneration"]?.GetValue<long>() == 1, mesh.Log);
+        api.Put(ReviewsRouting(jasonSubset: "v2").Replace("\"name\": \"reviews\"", "\"name\": \"reviews-canary\"", StringComparison.Ordinal).Replace("\"subset\": \"v2\"", "\"subset\": \"v9\"", StringComparison.Ordinal));
+        await Eventually.Until(() => Status("reviews-canary")?["validationMessages"]?.AsArray().Any(m => m!["type"]!["code"]!.GetValue<string>() == "IST0101") == true,
+            () => Status("reviews-canary")?.ToJsonString() + "\n" + mesh.Log());
+        api.Remove("networking.istio.io", "virtualservices", "default", "reviews-canary");
+
         // An update that Istio's validation rejects (a destination without a host) is refused, named by its API path, and the
         // last valid version stays in force
         var generation = mesh.ControlPlane.Config.Number;
@@ -112,11 +126,13 @@ public sealed class KubernetesConfigSourceTests(Xunit.Abstractions.ITestOutputHe
         Assert.Contains("/apis/networking.istio.io/v1/namespaces/default/virtualservices/reviews", rejected.ToString(), StringComparison.Ordinal);
         output.WriteLine(rejected.ToString());
         Assert.True(await OnlyReaches(reviewsV2, "jason"));
+        await Eventually.Until(() => Condition("reviews") is ("False", { } message) && message.Contains("host is required", StringComparison.Ordinal), mesh.Log);
 
         // Fixed (jason to v1 now), then deleted: routing follows each change
         api.Put(ReviewsRouting(jasonSubset: "v1"));
         await Eventually.Until(() => OnlyReaches(reviewsV1, "jason"), mesh.Log);
         Assert.Empty(mesh.ControlPlane.Config.Rejected);
+        await Eventually.Until(() => Condition("reviews") is ("True", _) && Status("reviews")?["observedGeneration"]?.GetValue<long>() == 3, mesh.Log);
         api.Remove("networking.istio.io", "virtualservices", "default", "reviews");
         await Eventually.Until(async () => await OnlyReaches(reviewsV2, null) is false && await SendAsync() == HttpStatusCode.OK, mesh.Log);
     }
@@ -184,8 +200,10 @@ public sealed class KubernetesConfigSourceTests(Xunit.Abstractions.ITestOutputHe
         PushedMesh? mesh = null;
         mesh = await PushedMesh.StartAsync(new Dictionary<string, string>(), source: async settings =>
         {
-            source = await KubernetesConfigSource.StartAsync(KubernetesConnection.Create(kubeconfig), settings,
+            var connection = KubernetesConnection.Create(kubeconfig);
+            source = await KubernetesConfigSource.StartAsync(connection, settings,
                 TimeSpan.FromMilliseconds(50), TimeSpan.FromMilliseconds(300), s => mesh?.Record("control plane: " + s), timing);
+            status = new ResourceStatusWriter(connection, source, s => mesh?.Record("status: " + s));
             return source;
         });
         return mesh;
@@ -217,6 +235,12 @@ public sealed class KubernetesConfigSourceTests(Xunit.Abstractions.ITestOutputHe
            {"match": [{"headers": {"end-user": {"exact": "jason"}}}], "route": [{"destination": {"host": "reviews", "subset": "{{{{jasonSubset}}}}"}}]},
            {"route": [{"destination": {"host": "reviews", "subset": "v1"}}]}]}}
         """;
+
+    private System.Text.Json.Nodes.JsonObject? Status(string virtualService) =>
+        api.Get("networking.istio.io", "virtualservices", "default", virtualService)?["status"] as System.Text.Json.Nodes.JsonObject;
+
+    private (string? Status, string? Message) Condition(string virtualService) =>
+        Status(virtualService)?["conditions"]?[0] is { } c ? (c["status"]?.GetValue<string>(), c["message"]?.GetValue<string>()) : (null, null);
 
     /// <summary>The endpoints the proxy holds for reviews (its subsetless cluster), as pushed.</summary>
     private static List<Endpoint> ReviewsEndpoints(PushedProxy proxy)
