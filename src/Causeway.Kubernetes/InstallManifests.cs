@@ -107,7 +107,9 @@ public static class InstallManifests
                    "template": {"metadata": {"labels": {"istio": "ingressgateway", "app": "istio-ingressgateway", "sidecar.istio.io/inject": "false"}},
                      "spec": {"containers": [{"name": "istio-proxy", "image": "{{{{{o.Image}}}}}", "command": ["causeway-proxy"],
                        "args": ["--role", "gateway", "--gateway-labels", "istio=ingressgateway,app=istio-ingressgateway", "--gateway-namespace", "{{{{{ns}}}}}",
-                                "--control-plane", "http://{{{{{service}}}}}:15010", "--port-map", "80=8080", "--port-map", "443=8443", "--admin-port", "15000"],
+                                "--control-plane", "http://{{{{{service}}}}}:15010", "--port-map", "80=8080", "--port-map", "443=8443", "--admin-port", "15000",
+                                "--status-address", "0.0.0.0:15021"],
+                       "readinessProbe": {"httpGet": {"path": "/healthz/ready", "port": 15021}, "periodSeconds": 2},
                        "ports": [{"name": "http2", "containerPort": 8080}, {"name": "https", "containerPort": 8443}],
                        "securityContext": {"runAsUser": 1337, "runAsGroup": 1337, "runAsNonRoot": true, "readOnlyRootFilesystem": true, "allowPrivilegeEscalation": false, "capabilities": {"drop": ["ALL"]}}}]}}}}
                 """));

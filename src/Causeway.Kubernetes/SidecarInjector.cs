@@ -177,6 +177,10 @@ public static class SidecarInjector
         labels["security.istio.io/tlsMode"] = "istio";
         labels["service.istio.io/canonical-name"] ??= labels["app.kubernetes.io/name"]?.DeepClone() ?? labels["app"]?.DeepClone() ?? metadata["generateName"]?.GetValue<string>().TrimEnd('-') ?? metadata["name"]?.DeepClone();
         labels["service.istio.io/canonical-revision"] ??= labels["app.kubernetes.io/version"]?.DeepClone() ?? labels["version"]?.DeepClone() ?? "latest";
+        // Where the sidecar's metrics are scraped (Istio points Prometheus at its merged-metrics port the same way)
+        annotations["prometheus.io/scrape"] ??= "true";
+        annotations["prometheus.io/port"] ??= "15021";
+        annotations["prometheus.io/path"] ??= "/stats/prometheus";
         annotations[StatusAnnotation] = new JsonObject
         {
             ["initContainers"] = settings.NativeSidecar ? new JsonArray("istio-init", "istio-proxy") : new JsonArray("istio-init"),
@@ -231,7 +235,14 @@ public static class SidecarInjector
         ["image"] = settings.Image,
         ["command"] = new JsonArray("causeway-proxy"), // the lean sidecar binary: the proxy and nothing else
         ["args"] = new JsonArray("--control-plane", settings.ControlPlane, "--workload", "$(POD_NAME).$(POD_NAMESPACE)", "--capture", "--admin-port", "15000",
-            "--token-file", TokenPath),
+            "--status-address", "0.0.0.0:15021", "--token-file", TokenPath),
+        // Istio's sidecar readiness: ready once its configuration is applied (the kubelet probes the pod's address)
+        ["ports"] = new JsonArray(new JsonObject { ["name"] = "http-status", ["containerPort"] = 15021, ["protocol"] = "TCP" }),
+        ["readinessProbe"] = new JsonObject
+        {
+            ["httpGet"] = new JsonObject { ["path"] = "/healthz/ready", ["port"] = 15021 },
+            ["initialDelaySeconds"] = 0, ["periodSeconds"] = 2, ["failureThreshold"] = 30,
+        },
         ["volumeMounts"] = new JsonArray(new JsonObject { ["name"] = "istio-token", ["mountPath"] = "/var/run/secrets/tokens", ["readOnly"] = true }),
         ["env"] = new JsonArray(
             new JsonObject { ["name"] = "POD_NAME", ["valueFrom"] = new JsonObject { ["fieldRef"] = new JsonObject { ["fieldPath"] = "metadata.name" } } },

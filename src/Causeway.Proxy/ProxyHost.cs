@@ -49,7 +49,8 @@ public sealed class ProxyHost : IAsyncDisposable
         var stats = new ProxyStats { Tracer = new Telemetry.Tracer(options.TracingEndpoint) };
         ProxyHost? host = null;
         var admin = AdminEndpoints.Handler(state, stats, () => host?.lastStatus ?? "", () => host?.Certificates.Current, () => host?.Certificates.LastRefusal ?? "");
-        var server = await ListenerServer.StartAsync(new IPEndPoint(options.AdminAddress, options.AdminPort), admin, state, stats, new ProxyRequestHandler(state, stats)).ConfigureAwait(false);
+        var server = await ListenerServer.StartAsync(new IPEndPoint(options.AdminAddress, options.AdminPort), admin, state, stats, new ProxyRequestHandler(state, stats),
+            options.StatusAddress, AdminEndpoints.StatusHandler(state, stats)).ConfigureAwait(false);
         host = new ProxyHost(options, state, stats, server);
         return host;
     }

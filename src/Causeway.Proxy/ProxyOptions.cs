@@ -26,6 +26,12 @@ public sealed class ProxyOptions
     /// <summary>Where spans go (an OTLP/HTTP collector, e.g. http://127.0.0.1:4318); none: spans are not exported.</summary>
     public Uri? TracingEndpoint { get; init; }
 
+    /// <summary>
+    /// Istio's pod-facing status port (15021 on every address in a pod): /healthz/ready for the kubelet's readiness
+    /// probe and /stats/prometheus for scrapes, nothing else of the admin listener; null: none.
+    /// </summary>
+    public IPEndPoint? StatusAddress { get; init; }
+
     /// <summary>Envoy's admin port by default; 0 picks a free port.</summary>
     public int AdminPort { get; init; } = 15000;
 

@@ -125,6 +125,13 @@ public sealed class KubernetesNodeTests
             var metrics = await pods["reviews-v2"].ExecAsync("curl", "-sS", "http://127.0.0.1:15000/stats/prometheus");
             Assert.Matches("istio_requests_total\\{reporter=\"destination\",[^}]*source_principal=\"spiffe://cluster.local/ns/default/sa/sleep\"[^}]*connection_security_policy=\"mutual_tls\"", metrics);
 
+            // The kubelet's readiness probe reaches the sidecar's status port on the pod's address (inbound capture
+            // leaves 15021 alone); the admin listener is not there
+            var (probe, ready, _) = await sleep.TryExecAsync("curl", "-sS", "--max-time", "5", "http://10.79.0.2:15021/healthz/ready");
+            Assert.True(probe == 0 && ready == "ready\n", $"readiness probe: {probe} {ready}");
+            var (_, adminOnPod, _) = await sleep.TryExecAsync("curl", "-sS", "--max-time", "5", "http://10.79.0.2:15021/config_dump");
+            Assert.StartsWith("endpoints: /healthz/ready", adminOnPod, StringComparison.Ordinal);
+
             // The VirtualService changed through the API (everyone to v2 now) reaches the sidecars
             var current = api.Get("networking.istio.io", "virtualservices", "default", "reviews")!;
             var changed = JsonNode.Parse(Routing("v2", "v2"))!.AsObject();

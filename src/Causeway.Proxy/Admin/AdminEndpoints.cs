@@ -36,6 +36,24 @@ internal static class AdminEndpoints
     };
 
     /// <summary>
+    /// The pod-facing status port's two endpoints (Istio's 15021 readiness and its merged Prometheus port): ready
+    /// once a configuration is applied, and the metrics; the rest of the admin listener stays on loopback.
+    /// </summary>
+    public static RequestDelegate StatusHandler(ProxyState state, ProxyStats stats) => async ctx =>
+    {
+        var snapshot = state.Current;
+        var (code, type, body) = ctx.Request.Path.Value switch
+        {
+            "/healthz/ready" => snapshot is null ? (503, "text/plain", "not ready: no configuration yet\n") : (200, "text/plain", "ready\n"),
+            "/stats/prometheus" => (200, "text/plain; version=0.0.4", stats.Istio.Render(snapshot?.Source) + ProxyStatsExposition.Render(snapshot, stats.Listeners)),
+            _ => (404, "text/plain", "endpoints: /healthz/ready /stats/prometheus\n"),
+        };
+        ctx.Response.StatusCode = code;
+        ctx.Response.ContentType = type;
+        await ctx.Response.WriteAsync(body).ConfigureAwait(false);
+    };
+
+    /// <summary>
     /// Envoy's /certs shape, trimmed: the workload certificate (its SPIFFE identity, serial, validity, days left) and
     /// the mesh root it chains to; or why there is none.
     /// </summary>

@@ -52,6 +52,11 @@ public sealed class ProxyCommandLine
         DefaultValueFactory = _ => "127.0.0.1",
     };
 
+    public Option<string?> StatusAddress { get; } = new("--status-address")
+    {
+        Description = "IP:PORT for the pod-facing status port (Istio's 15021): GET /healthz/ready (the kubelet's readiness probe) and /stats/prometheus. Off unless given; the admin listener stays on loopback.",
+    };
+
     public Option<bool> Capture { get; } = new("--capture")
     {
         Description = "The workload's traffic is redirected to this sidecar by iptables (causeway iptables, in the pod's init container): listen on 15001 for outbound and 15006 for inbound and route each connection by its original destination, as Envoy's virtual listeners do. Run the proxy as the uid the rules exclude (1337).",
@@ -95,7 +100,7 @@ public sealed class ProxyCommandLine
     public T AddTo<T>(T command)
         where T : Command
     {
-        foreach (var option in new Option[] { ControlPlane, TokenFile, Role, Workload, GatewayLabels, GatewayNamespace, TracingEndpoint, AdminPort, OutboundAddress, Capture, GatewayAddress, PortMap, MaxConnections, MaxConnectionsPerListener })
+        foreach (var option in new Option[] { ControlPlane, TokenFile, Role, Workload, GatewayLabels, GatewayNamespace, TracingEndpoint, AdminPort, StatusAddress, OutboundAddress, Capture, GatewayAddress, PortMap, MaxConnections, MaxConnectionsPerListener })
         {
             command.Options.Add(option);
         }
@@ -175,6 +180,13 @@ public sealed class ProxyCommandLine
             return null;
         }
 
+        IPEndPoint? statusAddress = null;
+        if (parse.GetValue(StatusAddress) is { } statusText && !IPEndPoint.TryParse(statusText, out statusAddress))
+        {
+            Console.Error.WriteLine($"--status-address {statusText}: not IP:PORT (for example 0.0.0.0:15021)");
+            return null;
+        }
+
         if (parse.GetValue(MaxConnections) is <= 0 || parse.GetValue(MaxConnectionsPerListener) is <= 0)
         {
             Console.Error.WriteLine("--max-connections and --max-connections-per-listener take a positive number");
@@ -185,6 +197,7 @@ public sealed class ProxyCommandLine
         {
             Connections = ProxyOptions.DefaultConnections(parse.GetValue(MaxConnections), parse.GetValue(MaxConnectionsPerListener)),
             AdminPort = parse.GetValue(AdminPort),
+            StatusAddress = statusAddress,
             OutboundAddress = outbound,
             GatewayAddress = gateway,
             PortMap = ports,

@@ -38,8 +38,10 @@ internal sealed class ListenerServer : IAsyncDisposable
 
     public int AdminPort { get; }
 
-    public static async Task<ListenerServer> StartAsync(IPEndPoint admin, RequestDelegate adminHandler, ProxyState state, ProxyStats stats, ProxyRequestHandler handler)
+    public static async Task<ListenerServer> StartAsync(IPEndPoint admin, RequestDelegate adminHandler, ProxyState state, ProxyStats stats, ProxyRequestHandler handler,
+        IPEndPoint? status = null, RequestDelegate? statusHandler = null)
     {
+        ListenOptions? statusOptions = null;
         var transport = new ListenerTransport();
         var relay = new TcpRelay(state, stats, Random.Shared);
         ListenOptions? adminOptions = null;
@@ -48,6 +50,11 @@ internal sealed class ListenerServer : IAsyncDisposable
             options.AddServerHeader = false;
             options.Limits.MaxRequestBodySize = null; // streamed, never buffered: no reason to cap it here
             options.Listen(admin, l => adminOptions = l);
+            if (status is not null)
+            {
+                options.Listen(status, l => statusOptions = l);
+            }
+
             options.Listen(new KindEndPoint(ConnectionKind.Http1), l =>
             {
                 CountConnections(l);
@@ -80,7 +87,9 @@ internal sealed class ListenerServer : IAsyncDisposable
         }, transport);
         // Kestrel runs the proxy's application directly, with no hosting layer in between.
         await server.StartAsync(
-            new ProxyApplication(ctx => ctx.Features.Get<ListenerFeature>() is { } listener ? handler.HandleAsync(ctx, listener.Counters) : adminHandler(ctx)),
+            new ProxyApplication(ctx => ctx.Features.Get<ListenerFeature>() is { } listener ? handler.HandleAsync(ctx, listener.Counters)
+                : statusHandler is not null && ctx.Connection.LocalPort == statusOptions?.IPEndPoint?.Port ? statusHandler(ctx)
+                : adminHandler(ctx)),
             CancellationToken.None).ConfigureAwait(false);
         return new ListenerServer(services, server, transport, adminOptions?.IPEndPoint?.Port ?? admin.Port);
     }
