@@ -114,9 +114,20 @@ public sealed class KubernetesNodeTests
                     .. Binaries.CommandLine(Command(init[1]!), Args(init[1]!, pod, push, index, token))]);
             }
 
-            // jason to v2, everyone else to v1, through both captured sidecars, with mutual TLS between them: each
-            // sidecar proved its pod with its service account token and got its workload certificate
+            // As the kubelet waits for readiness: each sidecar has its configuration and its workload certificate
+            // (it proved its pod with its service account token), and sleep's sidecar knows both reviews pods
+            foreach (var (pod, ns) in pods)
+            {
+                await UntilAsync(async () => (await ns.TryExecAsync("curl", "-sS", "http://127.0.0.1:15000/certs")).Stdout.Contains($"spiffe://cluster.local/ns/default/sa/{pod.Split('-')[0]}", StringComparison.Ordinal),
+                    $"{pod}'s sidecar has no workload certificate: {(await ns.TryExecAsync("curl", "-sS", "http://127.0.0.1:15000/certs")).Stdout} {(await ns.TryExecAsync("curl", "-sS", "http://127.0.0.1:15000/server_info")).Stdout}");
+            }
+
             var sleep = pods["sleep"];
+            await UntilAsync(async () => (await sleep.TryExecAsync("curl", "-sS", "http://127.0.0.1:15000/clusters")).Stdout.Split('\n')
+                .Count(l => l.StartsWith("outbound|9080|v", StringComparison.Ordinal) && l.Contains("reviews.default.svc.cluster.local::10.79.0.", StringComparison.Ordinal) && l.EndsWith("health_flags::healthy", StringComparison.Ordinal)) >= 2,
+                $"sleep's sidecar does not have both reviews pods as healthy endpoints: {(await sleep.TryExecAsync("curl", "-sS", "http://127.0.0.1:15000/clusters")).Stdout}");
+
+            // jason to v2, everyone else to v1, through both captured sidecars, with mutual TLS between them
             Assert.Equal("reviews-v1", (await CallAsync(sleep)).GetProperty("pod").GetString());
             var jason = await CallAsync(sleep, "jason");
             Assert.Equal("reviews-v2", jason.GetProperty("pod").GetString());
@@ -222,6 +233,15 @@ public sealed class KubernetesNodeTests
             "curl", "-sS", "--max-time", "10", "--resolve", "reviews:9080:10.96.0.42", .. headers, "http://reviews:9080/reviews/0"]);
         Assert.True(code == 0, $"curl exited {code}: {stderr}{stdout}");
         return JsonDocument.Parse(stdout).RootElement;
+    }
+
+    private static async Task UntilAsync(Func<Task<bool>> condition, string failure)
+    {
+        for (var attempt = 0; !await condition(); attempt++)
+        {
+            Assert.True(attempt < 100, failure + " after 10 s");
+            await Task.Delay(100);
+        }
     }
 
     private static async Task<JsonObject> PostAsync(FakeApiServer api, string path, string json) =>

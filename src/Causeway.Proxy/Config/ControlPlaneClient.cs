@@ -239,14 +239,22 @@ public sealed class ControlPlaneClient : IAsyncDisposable
         store.Changed += OnChanged;
         try
         {
+            // A refusal is asked again after 1 s doubling to a minute: on Kubernetes a pod's sidecar can ask before
+            // the control plane has seen the pod's address, and waiting a whole minute would leave it without mTLS.
+            var refusedBackoff = TimeSpan.FromSeconds(1);
             while (!cancel.IsCancellationRequested)
             {
-                var wait = store.Current is null || store.LastRefusal.Length > 0
-                    ? TimeSpan.FromMinutes(1)
-                    : store.RenewAt - DateTimeOffset.UtcNow;
+                var refused = store.Current is null || store.LastRefusal.Length > 0;
+                var wait = refused ? refusedBackoff : store.RenewAt - DateTimeOffset.UtcNow;
                 if (wait > TimeSpan.Zero && await changed.WaitAsync(wait, cancel).ConfigureAwait(false))
                 {
+                    refusedBackoff = TimeSpan.FromSeconds(1);
                     continue; // a certificate arrived: its own renewal time now counts
+                }
+
+                if (refused)
+                {
+                    refusedBackoff = TimeSpan.FromTicks(Math.Min(TimeSpan.TicksPerMinute, refusedBackoff.Ticks * 2));
                 }
 
                 writer.TryWrite(CertificateRequest());
