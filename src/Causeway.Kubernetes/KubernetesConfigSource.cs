@@ -139,21 +139,23 @@ public sealed class KubernetesConfigSource : IConfigSource
         {
             try
             {
-                await objects.WaitForChangeAsync(seen, stop.Token).ConfigureAwait(false);
-
-                // Debounce: a quiet period, but no longer than the maximum delay in total.
-                var first = DateTimeOffset.UtcNow;
-                var now = objects.Version;
-                while (DateTimeOffset.UtcNow - first < maxDelay)
+                try
                 {
-                    await Task.Delay(quiet, stop.Token).ConfigureAwait(false);
-                    if (objects.Version == now)
+                    await objects.WaitForChangeAsync(seen, stop.Token).WaitAsync(TimeSpan.FromSeconds(1), stop.Token).ConfigureAwait(false);
+                }
+                catch (TimeoutException)
+                {
+                    // Quiet for a second: a jwksUri that failed or is due is fetched again, as the directory source does.
+                    if (jwks.RefreshIfChanged(Current.Mesh.Resources, Current.Mesh.Jwks) is not null)
                     {
-                        break;
+                        Current = Load();
+                        Changed?.Invoke(Current);
                     }
 
-                    now = objects.Version;
+                    continue;
                 }
+
+                await ConfigDebounce.SettleAsync(() => objects.Version, objects.Version, quiet, maxDelay, stop.Token).ConfigureAwait(false);
             }
             catch (OperationCanceledException)
             {

@@ -107,41 +107,23 @@ public sealed class DirectoryConfigSource : IConfigSource
             var now = Fingerprint();
             if (now == fingerprint)
             {
-                if (jwks.Stale && DateTimeOffset.UtcNow - lastJwksTry >= TimeSpan.FromSeconds(5))
+                // a jwksUri failed or is due for its refresh: a new generation only when the keys changed
+                if (jwks.RefreshIfChanged(Current.Mesh.Resources, Current.Mesh.Jwks) is not null)
                 {
-                    // a jwksUri failed or is due for its refresh: a new generation only when the keys changed
-                    lastJwksTry = DateTimeOffset.UtcNow;
-                    var fetched = jwks.For(Current.Mesh.Resources);
-                    if (!SameKeys(fetched, Current.Mesh.Jwks))
-                    {
-                        Current = Load();
-                        Changed?.Invoke(Current);
-                    }
+                    Current = Load();
+                    Changed?.Invoke(Current);
                 }
 
                 continue;
             }
 
-            // Debounce: wait for a quiet period, but no longer than the maximum delay in total.
-            var first = DateTimeOffset.UtcNow;
-            while (DateTimeOffset.UtcNow - first < maxDelay)
+            try
             {
-                try
-                {
-                    await Task.Delay(quiet, stop.Token).ConfigureAwait(false);
-                }
-                catch (OperationCanceledException)
-                {
-                    return;
-                }
-
-                var later = Fingerprint();
-                if (later == now)
-                {
-                    break;
-                }
-
-                now = later;
+                now = await ConfigDebounce.SettleAsync(Fingerprint, now, quiet, maxDelay, stop.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
             }
 
             fingerprint = now;
@@ -157,11 +139,6 @@ public sealed class DirectoryConfigSource : IConfigSource
             }
         }
     }
-
-    private DateTimeOffset lastJwksTry;
-
-    private static bool SameKeys(IReadOnlyDictionary<string, FetchedJwks> a, IReadOnlyDictionary<string, FetchedJwks> b) =>
-        a.Count == b.Count && a.All(kv => b.TryGetValue(kv.Key, out var other) && other.Keys == kv.Value.Keys && other.Error == kv.Value.Error);
 
     private string Fingerprint() => ConfigFingerprint.Of(directory);
 

@@ -38,6 +38,28 @@ public sealed class JwksFetcher : IDisposable
         }
     }
 
+    private DateTimeOffset lastRefresh;
+
+    /// <summary>
+    /// Between config changes (a config source asks about once a second): when a set failed or is due, fetches again
+    /// at most every 5 s, and returns the key sets only when they differ from <paramref name="current"/> (a new
+    /// generation is then worth building); null otherwise.
+    /// </summary>
+    public IReadOnlyDictionary<string, FetchedJwks>? RefreshIfChanged(IEnumerable<LoadedResource> resources, IReadOnlyDictionary<string, FetchedJwks> current)
+    {
+        var now = clock.GetUtcNow();
+        if (!Stale || now - lastRefresh < TimeSpan.FromSeconds(5))
+        {
+            return null;
+        }
+
+        lastRefresh = now;
+        var fetched = For(resources);
+        var same = fetched.Count == current.Count &&
+                   fetched.All(kv => current.TryGetValue(kv.Key, out var other) && other.Keys == kv.Value.Keys && other.Error == kv.Value.Error);
+        return same ? null : fetched;
+    }
+
     /// <summary>The key sets of every jwksUri the resources name, fetching those not kept or due.</summary>
     public IReadOnlyDictionary<string, FetchedJwks> For(IEnumerable<LoadedResource> resources)
     {

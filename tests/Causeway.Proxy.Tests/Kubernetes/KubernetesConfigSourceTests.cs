@@ -1,8 +1,11 @@
 using System.Diagnostics;
 using System.Net;
 using Causeway.Kubernetes;
-using Causeway.Protocol.V1;
 using Causeway.Proxy.Tests.Support;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Endpoint = Causeway.Protocol.V1.Endpoint;
 
 namespace Causeway.Proxy.Tests.Kubernetes;
 
@@ -193,6 +196,37 @@ public sealed class KubernetesConfigSourceTests(Xunit.Abstractions.ITestOutputHe
         await Eventually.Until(() => api.BookmarksSent > 0 && long.Parse(pods.ResourceVersion, System.Globalization.CultureInfo.InvariantCulture) > version,
             () => $"pods at {pods.ResourceVersion}, bookmarks {api.BookmarksSent}\n" + mesh.Log());
         Assert.Equal(1, pods.Lists);
+    }
+
+    [Fact]
+    public async Task A_jwks_uri_that_failed_is_fetched_again_without_any_object_changing()
+    {
+        // istiod keeps retrying a jwksUri it could not fetch; the directory source does too (a failed set is due at
+        // once, fetched again at most every 5 s): an unchanged cluster must not leave the issuer's tokens refused
+        var serving = false;
+        var builder = WebApplication.CreateSlimBuilder();
+        var jwksPort = FreePort.Next();
+        builder.WebHost.ConfigureKestrel(o => o.Listen(IPAddress.Loopback, jwksPort));
+        await using var keys = builder.Build();
+        keys.Run(async ctx =>
+        {
+            ctx.Response.StatusCode = Volatile.Read(ref serving) ? 200 : 503;
+            await ctx.Response.WriteAsync(Volatile.Read(ref serving) ? "{\"keys\": []}" : "down");
+        });
+        await keys.StartAsync();
+        api.Put($$$"""
+            {"apiVersion": "security.istio.io/v1", "kind": "RequestAuthentication", "metadata": {"name": "jwt", "namespace": "default"},
+             "spec": {"jwtRules": [{"issuer": "issuer@example.com", "jwksUri": "http://127.0.0.1:{{{jwksPort}}}/jwks.json"}]}}
+            """);
+        using var connection = KubernetesConnection.Create(kubeconfig);
+        await using var started = await KubernetesConfigSource.StartAsync(connection, Causeway.Translation.Mesh.MeshSettings.Default,
+            TimeSpan.FromMilliseconds(20), TimeSpan.FromMilliseconds(200), _ => { });
+        var uri = $"http://127.0.0.1:{jwksPort}/jwks.json";
+        Assert.Equal("HTTP 503", started.Current.Mesh.Jwks[uri].Error);
+
+        Volatile.Write(ref serving, true);
+        await Eventually.Until(() => started.Current.Mesh.Jwks[uri].Error is null, () => started.Current.Mesh.Jwks[uri].Error ?? "");
+        Assert.Contains("\"keys\"", started.Current.Mesh.Jwks[uri].Keys, StringComparison.Ordinal);
     }
 
     private async Task<PushedMesh> StartMeshAsync(WatchTiming? timing = null)
