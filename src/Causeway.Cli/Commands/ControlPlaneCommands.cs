@@ -167,7 +167,7 @@ internal static class ControlPlaneCommands
                 var names = parse.GetValue(webhookNames)!.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
                 var injection = new InjectionSettings { Image = parse.GetValue(injectImage)!, ControlPlane = parse.GetValue(injectControlPlane)! };
                 var objects = kubernetesSource.Objects;
-                webhooks = await WebhookServer.StartAsync(webhookAddress, ca.IssueServing(names, [webhookAddress.Address]), injection,
+                webhooks = await WebhookServer.StartAsync(webhookAddress, ca.IssueServing(names, webhookAddress.Address.Equals(IPAddress.Any) || webhookAddress.Address.Equals(IPAddress.IPv6Any) ? [] : [webhookAddress.Address]), injection,
                     ns => objects.NamespaceLabels(ns), Lifetime.Print).ConfigureAwait(false);
                 Console.WriteLine($"causeway control-plane: admission webhooks at https://{webhookAddress.Address}:{webhooks.Port}/validate and /inject, certificate for {string.Join(", ", names)} from the mesh CA");
             }

@@ -32,13 +32,15 @@ public sealed class PushServer : IAsyncDisposable
     private readonly Func<ConfigGeneration> config;
     private readonly PushTokenAuthority tokens;
 
-    /// <summary>Another kind of token a proxy may present (Kubernetes service account tokens, by TokenReview); null: only ours.</summary>
-    public Func<string, Task<(PushCredential? Credential, string? Error)>>? ExternalTokens { get; init; }
+    // Another kind of token a proxy may present (Kubernetes service account tokens, by TokenReview); null: only ours.
+    private readonly Func<string, Task<(PushCredential? Credential, string? Error)>>? externalTokens;
     private readonly bool requireToken;
     private readonly MeshCertificateAuthority? ca;
 
-    private PushServer(WebApplication app, Func<ConfigGeneration> config, PushTokenAuthority tokens, bool requireToken, MeshCertificateAuthority? ca)
+    private PushServer(WebApplication app, Func<ConfigGeneration> config, PushTokenAuthority tokens, bool requireToken, MeshCertificateAuthority? ca,
+        Func<string, Task<(PushCredential? Credential, string? Error)>>? externalTokens)
     {
+        this.externalTokens = externalTokens;
         this.ca = ca;
         this.app = app;
         this.config = config;
@@ -73,7 +75,7 @@ public sealed class PushServer : IAsyncDisposable
             o.Listen(bind, l => l.Protocols = HttpProtocols.Http2); // gRPC: HTTP/2 by prior knowledge
         });
         var app = builder.Build();
-        var server = new PushServer(app, config, tokens, requireToken, ca) { ExternalTokens = externalTokens };
+        var server = new PushServer(app, config, tokens, requireToken, ca, externalTokens);
         app.Run(server.HandleAsync);
         await app.StartAsync().ConfigureAwait(false);
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault();
@@ -238,9 +240,9 @@ public sealed class PushServer : IAsyncDisposable
 
         var bearer = authorization["Bearer ".Length..].Trim();
         var (credential, error) = await tokens.ValidateAsync(bearer).ConfigureAwait(false);
-        if (credential is null && ExternalTokens is not null)
+        if (credential is null && externalTokens is not null)
         {
-            var (external, externalError) = await ExternalTokens(bearer).ConfigureAwait(false);
+            var (external, externalError) = await externalTokens(bearer).ConfigureAwait(false);
             (credential, error) = external is null ? ((PushCredential?)null, (string?)$"{error}; as a Kubernetes token: {externalError}") : (external, null);
         }
 

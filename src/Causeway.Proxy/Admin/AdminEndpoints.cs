@@ -27,12 +27,10 @@ internal static class AdminEndpoints
             "/clusters" => (200, "text/plain", Clusters(snapshot)),
             "/stats" => (200, "text/plain", stats.Render() + ClusterStats(snapshot) + ListenerStats(stats.Listeners)),
             "/certs" => (200, "application/json", Certs(certificate(), refusal())),
-            "/stats/prometheus" => (200, "text/plain; version=0.0.4", stats.Istio.Render(snapshot?.Source) + ProxyStatsExposition.Render(snapshot, stats.Listeners)),
+            "/stats/prometheus" => Prometheus(snapshot, stats),
             _ => (404, "text/plain", "endpoints: /ready /server_info /config_dump /clusters /certs /stats /stats/prometheus\n"),
         };
-        ctx.Response.StatusCode = code;
-        ctx.Response.ContentType = type;
-        await ctx.Response.WriteAsync(body).ConfigureAwait(false);
+        await AnswerAsync(ctx, code, type, body).ConfigureAwait(false);
     };
 
     /// <summary>
@@ -45,13 +43,22 @@ internal static class AdminEndpoints
         var (code, type, body) = ctx.Request.Path.Value switch
         {
             "/healthz/ready" => snapshot is null ? (503, "text/plain", "not ready: no configuration yet\n") : (200, "text/plain", "ready\n"),
-            "/stats/prometheus" => (200, "text/plain; version=0.0.4", stats.Istio.Render(snapshot?.Source) + ProxyStatsExposition.Render(snapshot, stats.Listeners)),
+            "/stats/prometheus" => Prometheus(snapshot, stats),
             _ => (404, "text/plain", "endpoints: /healthz/ready /stats/prometheus\n"),
         };
+        await AnswerAsync(ctx, code, type, body).ConfigureAwait(false);
+    };
+
+    /// <summary>Istio's standard metrics and the proxy's own, in Prometheus' text format (admin and status ports alike).</summary>
+    private static (int, string, string) Prometheus(CompiledSnapshot? snapshot, ProxyStats stats) =>
+        (200, "text/plain; version=0.0.4", stats.Istio.Render(snapshot?.Source) + ProxyStatsExposition.Render(snapshot, stats.Listeners));
+
+    private static Task AnswerAsync(HttpContext ctx, int code, string type, string body)
+    {
         ctx.Response.StatusCode = code;
         ctx.Response.ContentType = type;
-        await ctx.Response.WriteAsync(body).ConfigureAwait(false);
-    };
+        return ctx.Response.WriteAsync(body);
+    }
 
     /// <summary>
     /// Envoy's /certs shape, trimmed: the workload certificate (its SPIFFE identity, serial, validity, days left) and

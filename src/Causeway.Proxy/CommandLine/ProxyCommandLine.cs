@@ -154,8 +154,14 @@ public sealed class ProxyCommandLine
             list.Add(address);
         }
 
-        addresses = list.Count > 0 ? [.. list] : null;
-        return addresses is not null;
+        if (list.Count == 0)
+        {
+            Console.Error.WriteLine($"--control-plane \"{text}\": no address (for example http://127.0.0.1:15010, or several comma-separated)");
+            return false;
+        }
+
+        addresses = [.. list];
+        return true;
     }
 
     /// <summary>Where listeners bind, from the options; null with the reason on standard error when one is malformed.</summary>

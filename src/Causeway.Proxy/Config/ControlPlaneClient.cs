@@ -38,7 +38,7 @@ public sealed class ControlPlaneClient : IAsyncDisposable
         ArgumentOutOfRangeException.ThrowIfZero(addresses.Count);
         this.token = token ?? (() => null);
         this.addresses = addresses;
-        current = (int)(Fnv1a($"{identity.Name}.{identity.Namespace}") % (uint)addresses.Count); // spread, and the same replica on restart
+        current = (int)(Balancing.HashKey.Of($"{identity.Name}.{identity.Namespace}") % (ulong)addresses.Count); // spread, and the same replica on restart
         this.identity = identity;
         this.host = host;
         this.report = report;
@@ -57,17 +57,6 @@ public sealed class ControlPlaneClient : IAsyncDisposable
     public int SnapshotsReceived { get; private set; }
 
     public int EndpointUpdatesReceived { get; private set; }
-
-    private static uint Fnv1a(string text)
-    {
-        var hash = 2166136261u;
-        foreach (var c in text)
-        {
-            hash = (hash ^ c) * 16777619u;
-        }
-
-        return hash;
-    }
 
     /// <summary>The control plane replica this proxy uses (or will try next).</summary>
     public Uri ControlPlane => addresses[Volatile.Read(ref current)];

@@ -138,14 +138,21 @@ internal sealed class ListenerSocket : IAsyncDisposable
                 continue;
             }
 
-            // A capture listener: the listener for the port the application dialled takes the connection.
-            var target = dispatch is not null && OriginalDestination.Of(accepted) is { } original ? dispatch(original) ?? this : this;
-            target.Take(accepted);
+            if (dispatch is null)
+            {
+                Take(accepted, null, originalRead: false);
+                continue;
+            }
+
+            // A capture listener: the listener for the port the application dialled takes the connection, which
+            // keeps the original destination read here (one system call, not a second one when a cluster asks).
+            var original = OriginalDestination.Of(accepted);
+            (original is null ? this : dispatch(original) ?? this).Take(accepted, original, originalRead: true);
         }
     }
 
-    /// <summary>Serves a connection accepted here or handed over by the capture listener.</summary>
-    private void Take(Socket accepted)
+    /// <summary>Serves a connection accepted here or handed over by the capture listener (which read its original destination already).</summary>
+    private void Take(Socket accepted, IPEndPoint? original, bool originalRead)
     {
         if (!limits.TryOpen(live.Count, out var overallLimit))
         {
@@ -157,7 +164,15 @@ internal sealed class ListenerSocket : IAsyncDisposable
         accepted.NoDelay = true;
         var connection = transport.Contexts.Create(accepted);
         connection.Features.Set(feature);
-        OriginalDestination.Attach(connection.Features);
+        if (originalRead)
+        {
+            OriginalDestination.Attach(connection.Features, original);
+        }
+        else
+        {
+            OriginalDestination.Attach(connection.Features);
+        }
+
         live.TryAdd(connection, 0);
         connection.ConnectionClosed.Register(static state =>
         {

@@ -36,6 +36,10 @@ internal sealed class OriginalDestination(Socket? socket) : IOriginalDestination
     public static void Attach(IFeatureCollection features) =>
         features.Set<IOriginalDestinationFeature>(new OriginalDestination(features.Get<IConnectionSocketFeature>()?.Socket));
 
+    /// <summary>Puts the feature on a connection whose original destination is already known (a capture listener read it to dispatch).</summary>
+    public static void Attach(IFeatureCollection features, IPEndPoint? known) =>
+        features.Set<IOriginalDestinationFeature>(new OriginalDestination(null) { read = true, destination = known });
+
     private const int SolIp = 0;
     private const int SolIpv6 = 41;
     private const int SoOriginalDst = 80; // SO_ORIGINAL_DST and IP6T_SO_ORIGINAL_DST
