@@ -1,5 +1,4 @@
 using System.Net;
-using System.Text;
 using System.Text.Json.Nodes;
 
 namespace Causeway.Kubernetes;
@@ -39,7 +38,7 @@ public sealed class ApiApplier(KubernetesConnection api)
         var name = o["metadata"]?["name"]?.GetValue<string>() ?? throw new ApiException($"{kind} without metadata.name");
         var ns = where.Namespaced ? o["metadata"]?["namespace"]?.GetValue<string>() ?? "default" : null;
         var collection = ns is null ? $"{where.Prefix}/{where.Plural}" : $"{where.Prefix}/namespaces/{ns}/{where.Plural}";
-        using (var created = await SendAsync(HttpMethod.Post, collection, o, cancel).ConfigureAwait(false))
+        using (var created = await api.SendAsync(HttpMethod.Post, collection, o, cancel).ConfigureAwait(false))
         {
             if (created.IsSuccessStatusCode)
             {
@@ -57,15 +56,9 @@ public sealed class ApiApplier(KubernetesConnection api)
         var stored = JsonNode.Parse(await current.Content.ReadAsStringAsync(cancel).ConfigureAwait(false)) as JsonObject;
         var replacement = (JsonObject)o.DeepClone();
         replacement["metadata"]!["resourceVersion"] = stored?["metadata"]?["resourceVersion"]?.DeepClone();
-        using var replaced = await SendAsync(HttpMethod.Put, path, replacement, cancel).ConfigureAwait(false);
+        using var replaced = await api.SendAsync(HttpMethod.Put, path, replacement, cancel).ConfigureAwait(false);
         return replaced.IsSuccessStatusCode
             ? "configured"
             : throw new ApiException($"{kind} {name}: {(int)replaced.StatusCode} {await replaced.Content.ReadAsStringAsync(cancel).ConfigureAwait(false)}");
-    }
-
-    private Task<HttpResponseMessage> SendAsync(HttpMethod method, string path, JsonObject body, CancellationToken cancel)
-    {
-        var request = new HttpRequestMessage(method, new Uri(api.Server, path)) { Content = new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json") };
-        return api.Http.SendAsync(request, cancel);
     }
 }

@@ -1,3 +1,5 @@
+using System.Text;
+using System.Text.Json.Nodes;
 using k8s;
 
 namespace Causeway.Kubernetes;
@@ -22,6 +24,13 @@ public sealed class KubernetesConnection : IDisposable
     public Uri Server { get; }
 
     public HttpClient Http => client.HttpClient;
+
+    /// <summary>Sends a JSON body to an API path (create, replace, patch, review); the caller reads and disposes the answer.</summary>
+    public async Task<HttpResponseMessage> SendAsync(HttpMethod method, string path, JsonNode body, CancellationToken cancel, string contentType = "application/json")
+    {
+        using var request = new HttpRequestMessage(method, new Uri(Server, path)) { Content = new StringContent(body.ToJsonString(), Encoding.UTF8, contentType) };
+        return await Http.SendAsync(request, cancel).ConfigureAwait(false);
+    }
 
     /// <summary>In a pod: the mounted service account; otherwise the kubeconfig given, or KUBECONFIG, or ~/.kube/config.</summary>
     public static KubernetesConnection Create(string? kubeconfig = null)

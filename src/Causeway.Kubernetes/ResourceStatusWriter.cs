@@ -1,8 +1,7 @@
-using System.Text;
 using System.Text.Json.Nodes;
-using Causeway.Api.Analysis;
 using Causeway.Api.Diagnostics;
 using Causeway.ControlPlane.Config;
+using Causeway.Translation.Mesh;
 
 namespace Causeway.Kubernetes;
 
@@ -70,8 +69,7 @@ public sealed class ResourceStatusWriter : IAsyncDisposable
 
     private async Task WriteAllAsync(ConfigGeneration generation, CancellationToken cancel)
     {
-        var names = generation.Mesh.Names;
-        var analysis = MeshAnalyzer.Analyze(generation.Mesh.Resources, new AnalysisOptions { DefaultNamespace = names.DefaultNamespace, RootNamespace = names.RootNamespace, ClusterDomain = names.ClusterDomain })
+        var analysis = MeshAnalysis.Of(generation.Mesh)
             .Where(d => d.Resource is not null)
             .ToLookup(d => (d.Resource!.Kind, d.Resource.Namespace ?? "", d.Resource.Name));
         foreach (var entry in source.Objects.Snapshot().Where(e => e.Kind.Group.EndsWith(".istio.io", StringComparison.Ordinal)))
@@ -86,10 +84,7 @@ public sealed class ResourceStatusWriter : IAsyncDisposable
                 continue;
             }
 
-            var body = new JsonObject { ["status"] = desired };
-            using var content = new StringContent(body.ToJsonString(), Encoding.UTF8, "application/merge-patch+json");
-            using var request = new HttpRequestMessage(HttpMethod.Patch, new Uri(api.Server, entry.Path + "/status")) { Content = content };
-            using var response = await api.Http.SendAsync(request, cancel).ConfigureAwait(false);
+            using var response = await api.SendAsync(HttpMethod.Patch, entry.Path + "/status", new JsonObject { ["status"] = desired }, cancel, "application/merge-patch+json").ConfigureAwait(false);
             if (response.IsSuccessStatusCode)
             {
                 Writes++;

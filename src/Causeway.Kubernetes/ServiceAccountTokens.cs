@@ -1,4 +1,3 @@
-using System.Text;
 using System.Text.Json.Nodes;
 using Causeway.ControlPlane.Security;
 using Causeway.Protocol.V1;
@@ -28,8 +27,7 @@ public sealed class ServiceAccountTokens(KubernetesConnection api, string audien
         JsonObject? status;
         try
         {
-            using var content = new StringContent(review.ToJsonString(), Encoding.UTF8, "application/json");
-            using var response = await api.Http.PostAsync(new Uri(api.Server, "/apis/authentication.k8s.io/v1/tokenreviews"), content).ConfigureAwait(false);
+            using var response = await api.SendAsync(HttpMethod.Post, "/apis/authentication.k8s.io/v1/tokenreviews", review, CancellationToken.None).ConfigureAwait(false);
             var body = await response.Content.ReadAsStringAsync().ConfigureAwait(false);
             if (!response.IsSuccessStatusCode)
             {

@@ -1,7 +1,7 @@
-using Causeway.Api.Analysis;
 using Causeway.Api.Diagnostics;
 using Causeway.ControlPlane.Config;
 using Causeway.ControlPlane.Push;
+using Causeway.Translation.Mesh;
 
 namespace Causeway.ControlPlane.Dashboard;
 
@@ -92,9 +92,7 @@ public sealed class MeshDashboard : IAsyncDisposable
             return cached.Problems;
         }
 
-        var names = current.Mesh.Names;
-        var analysis = MeshAnalyzer.Analyze(current.Mesh.Resources, new AnalysisOptions { DefaultNamespace = names.DefaultNamespace, RootNamespace = names.RootNamespace, ClusterDomain = names.ClusterDomain });
-        var all = current.Rejected.Concat(analysis.Where(d => d.Severity != Severity.Info)).ToList();
+        var all = current.Rejected.Concat(MeshAnalysis.Of(current.Mesh).Where(d => d.Severity != Severity.Info)).ToList();
         Volatile.Write(ref problems, new GenerationProblems(current.Number, all));
         return all;
     }
