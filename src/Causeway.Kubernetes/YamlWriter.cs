@@ -111,10 +111,11 @@ public static class YamlWriter
         return plain ? s : JsonValue.Create(s).ToJsonString(Quoting);
     }
 
-    /// <summary>Plain text YAML 1.1 or 1.2 would read as null, a boolean or a number.</summary>
+    /// <summary>
+    /// Plain text that would not read back as a string: YAML 1.2's null, booleans and numbers (the loader's own rule),
+    /// and the YAML 1.1 booleans older readers still take (kubectl's YAML library reads yes/no/on/off as booleans).
+    /// </summary>
     private static bool LooksTyped(string s) =>
-        s is "~" or "null" or "Null" or "NULL" or "true" or "True" or "TRUE" or "false" or "False" or "FALSE"
-            or "yes" or "Yes" or "YES" or "no" or "No" or "NO" or "on" or "On" or "ON" or "off" or "Off" or "OFF" or "y" or "n"
-        || double.TryParse(s, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out _)
-        || s.StartsWith("0x", StringComparison.Ordinal) || s.StartsWith("0o", StringComparison.Ordinal) || s.StartsWith('.');
+        !Causeway.Api.Loading.YamlJson.PlainReadsAsString(s)
+        || s is "yes" or "Yes" or "YES" or "no" or "No" or "NO" or "on" or "On" or "ON" or "off" or "Off" or "OFF" or "y" or "Y" or "n" or "N";
 }

@@ -29,6 +29,9 @@ public static class YamlJson
         return documents;
     }
 
+    /// <summary>Whether a plain (unquoted) scalar reads back as this string, not as null, a boolean or a number (YAML 1.2 core schema, as the loader reads it).</summary>
+    public static bool PlainReadsAsString(string text) => YamlScalarTypes.Classify(new YamlScalar(text, plain: true, tag: null, 0, 0)) == YamlScalarType.String;
+
     private static JsonNode? ToJson(YamlNode node)
     {
         switch (node)
